@@ -1,0 +1,5 @@
+"""Allows `python -m reelgate`."""
+
+from reelgate.cli import main
+
+main()

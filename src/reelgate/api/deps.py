@@ -1,0 +1,16 @@
+"""Request-scoped access to the services `create_app` put on the application state."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from reelgate.config import Settings
+from reelgate.core.jobs import JobService
+
+
+def job_service(request: Request) -> JobService:
+    return request.app.state.jobs
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings

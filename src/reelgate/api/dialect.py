@@ -1,0 +1,63 @@
+"""What makes a dialect a dialect: its error envelope, applied to every error its routes raise.
+
+Each dialect's router uses a `route_class` made by `dialect_route(envelope)`, so domain errors,
+validation errors and HTTP errors from its routes all come out in that dialect's own shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from reelgate.core.errors import ReelgateError
+
+
+class ErrorEnvelope(Protocol):
+    def domain(self, exc: ReelgateError) -> Response: ...
+
+    def validation(self, errors: list[dict[str, Any]]) -> Response: ...
+
+    def http(self, status_code: int, detail: str, headers: dict[str, str] | None) -> Response: ...
+
+
+def dialect_route(envelope: ErrorEnvelope) -> type[APIRoute]:
+    class DialectRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def handle(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except ReelgateError as exc:
+                    return envelope.domain(exc)
+                except (RequestValidationError, ValidationError) as exc:
+                    return envelope.validation(list(exc.errors()))
+                except HTTPException as exc:
+                    return envelope.http(exc.status_code, str(exc.detail), exc.headers)
+
+            return handle
+
+    return DialectRoute
+
+
+class DialectPrefixes:
+    """Maps URL prefixes to envelopes, for errors raised before any route matched (404, 405)."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[str, ErrorEnvelope]] = []
+
+    def add(self, prefix: str, envelope: ErrorEnvelope) -> None:
+        self._entries.append((prefix.rstrip("/"), envelope))
+        self._entries.sort(key=lambda entry: len(entry[0]), reverse=True)
+
+    def envelope_for(self, path: str) -> ErrorEnvelope | None:
+        for prefix, envelope in self._entries:
+            if path == prefix or path.startswith(prefix + "/"):
+                return envelope
+        return None

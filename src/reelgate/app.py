@@ -1,0 +1,95 @@
+"""Builds the ASGI application: the store, the workers, and every dialect's routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from reelgate import __version__
+from reelgate.api import openai_videos
+from reelgate.api.dialect import DialectPrefixes
+from reelgate.config import Settings
+from reelgate.core.jobs import JobService
+from reelgate.providers.registry import ProviderRegistry, default_registry
+from reelgate.runner.worker import WorkerPool
+from reelgate.store.blobs import BlobStore
+from reelgate.store.db import JobStore, sqlite_engine
+
+DESCRIPTION = """
+reelgate speaks the OpenAI Videos API. With no upstream provider configured, every model name is
+served by the built-in **preview engine**: a deterministic renderer that draws a prompt-driven
+animated scene into a real H.264 MP4. It is not a generative model.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, providers: ProviderRegistry | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    registry = providers or default_registry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = JobStore(sqlite_engine(settings.database_path))
+        store.create_schema()
+        blobs = BlobStore(settings.blobs_dir)
+        blobs.clear_staging()
+        pool = WorkerPool(store, blobs, registry, settings)
+        app.state.settings = settings
+        app.state.jobs = JobService(store, blobs, registry, settings, on_queued=pool.wake)
+        pool.start(settings.workers)
+        try:
+            yield
+        finally:
+            pool.stop()
+            store.close()
+
+    app = FastAPI(
+        title="reelgate",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    prefixes = DialectPrefixes()
+    app.include_router(openai_videos.router, prefix="/v1")
+    prefixes.add("/v1", openai_videos.ENVELOPE)
+
+    async def unrouted_error(request: Request, exc: Exception) -> Response:
+        """Errors raised before a route ran (no such path, wrong method), in the path's dialect."""
+        assert isinstance(exc, HTTPException)
+        envelope = prefixes.envelope_for(request.url.path)
+        if envelope is None:
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return envelope.http(exc.status_code, str(exc.detail), exc.headers)
+
+    async def unrouted_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        envelope = prefixes.envelope_for(request.url.path)
+        if envelope is None:
+            return JSONResponse({"detail": list(exc.errors())}, status_code=422)
+        return envelope.validation(list(exc.errors()))
+
+    app.add_exception_handler(HTTPException, unrouted_error)
+    app.add_exception_handler(RequestValidationError, unrouted_validation)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    return app

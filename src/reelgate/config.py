@@ -1,0 +1,41 @@
+"""Settings: embedded defaults that need nothing installed, each overridable by flag or env var."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting reads `REELGATE_<NAME>` from the environment; CLI flags override."""
+
+    model_config = SettingsConfigDict(env_prefix="REELGATE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Field(default=Path("reelgate-data"), description="SQLite file and assets")
+    workers: int = Field(default=2, ge=0, description="in-process job workers (0: API only)")
+    access_log: bool = True
+
+    # How long a worker's claim on a job lasts without a heartbeat. A job whose worker died is
+    # picked up by another worker (or the restarted server) once its lease runs out.
+    lease_seconds: float = Field(default=15.0, gt=0)
+    # A job whose worker died this many times is failed instead of being retried forever.
+    max_attempts: int = Field(default=3, ge=1)
+    # What the OpenAI dialect tells pollers (header `openai-poll-after-ms`) for unfinished jobs.
+    poll_after_ms: int = Field(default=500, ge=50)
+
+    # Limits on what clients may upload.
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_image_pixels: int = Field(default=40_000_000, gt=0)
+    max_source_video_seconds: int = Field(default=60, gt=0)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "reelgate.sqlite3"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"

@@ -1,0 +1,27 @@
+"""Domain errors. Each dialect picks the status code and envelope; core says what happened."""
+
+from __future__ import annotations
+
+
+class ReelgateError(Exception):
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+
+
+class InvalidRequest(ReelgateError):
+    """The client asked for something malformed or impossible (HTTP 400 in every dialect)."""
+
+
+class NotFound(ReelgateError):
+    """No such object, or not one the caller may see."""
+
+
+class NotReady(ReelgateError):
+    """The object exists but has no content yet (OpenAI answers 404 "Video is not ready yet")."""
+
+
+class Conflict(ReelgateError):
+    """The object exists but is in a state that forbids the operation (e.g. remixing a failure)."""

@@ -1,0 +1,297 @@
+"""Job operations shared by every dialect: create, read, list, delete, remix, edit, extend.
+
+No HTTP here. Dialects translate their requests into these calls and render the canonical `Job`
+that comes back. Client-supplied media is validated here, before a job exists, so bad input is a
+client error and never a failed job.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from reelgate.config import Settings
+from reelgate.core.errors import Conflict, InvalidRequest, NotFound, NotReady
+from reelgate.core.ids import new_job_id
+from reelgate.core.models import Asset, AssetVariant, Job, JobKind, JobStatus, Operation, VideoSpec
+from reelgate.media.errors import InvalidMediaError
+from reelgate.media.images import load_image
+from reelgate.media.probe import probe_video
+from reelgate.providers.registry import ProviderRegistry
+from reelgate.store.blobs import BlobStore
+from reelgate.store.db import JobStore
+
+SizeChooser = Callable[[int, int], tuple[int, int]]
+_COPY_CHUNK = 1024 * 1024
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """H.264 in yuv420p needs even dimensions: round odd ones down (documented behaviour)."""
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
+@dataclass(frozen=True)
+class ClientFile:
+    """Media a client sent: a readable stream, and the request parameter it came in."""
+
+    stream: BinaryIO
+    param: str
+
+
+@dataclass(frozen=True)
+class NewVideo:
+    prompt: str
+    model: str
+    width: int
+    height: int
+    seconds: int
+    n_variants: int = 1
+    seed: int | None = None
+    reference_image: ClientFile | None = None
+
+
+@dataclass(frozen=True)
+class SourceVideo:
+    """What an edit or extension starts from: a stored job, or an uploaded video file."""
+
+    job_id: str | None = None
+    upload: ClientFile | None = None
+
+
+def input_prefix(job_id: str) -> str:
+    return f"inputs/{job_id}"
+
+
+def output_prefix(job_id: str) -> str:
+    return f"jobs/{job_id}"
+
+
+class JobService:
+    def __init__(
+        self,
+        store: JobStore,
+        blobs: BlobStore,
+        providers: ProviderRegistry,
+        settings: Settings,
+        on_queued: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.providers = providers
+        self.settings = settings
+        self._on_queued = on_queued
+        self._clock = clock
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, job_id: str, *, with_generations: bool = False) -> Job:
+        job = self.store.get_job(job_id, with_generations=with_generations)
+        if job is None or job.kind is not JobKind.VIDEO:
+            raise NotFound(f"Video with id '{job_id}' not found.", param="video_id")
+        return job
+
+    def list(self, *, limit: int, descending: bool, after: str | None) -> tuple[list[Job], bool]:
+        return self.store.list_jobs(
+            kind=JobKind.VIDEO, limit=limit, descending=descending, after=after
+        )
+
+    def content(self, job_id: str, variant: AssetVariant, index: int = 0) -> tuple[Asset, Path]:
+        """The stored file of one asset of one generation, or why there is none."""
+        job = self.get(job_id, with_generations=True)
+        if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
+            raise NotReady(
+                f"Video is not ready yet: '{job_id}' is {job.status.value}. Poll the video "
+                "until its status is 'completed', then download its content.",
+                param="video_id",
+            )
+        if job.status is not JobStatus.COMPLETED:
+            raise NotFound(f"Video '{job_id}' {job.status.value}; it has no content.")
+        generation = next((g for g in job.generations if g.index == index), None)
+        asset = generation.assets.get(variant) if generation else None
+        if asset is None:
+            raise NotFound(f"Video '{job_id}' has no {variant.value} content.", param="variant")
+        return asset, self.blobs.path(asset.blob_key)
+
+    # -- creation ------------------------------------------------------------------------------
+
+    def create_video(self, new: NewVideo) -> Job:
+        job_id = new_job_id()
+        reference_key = None
+        if new.reference_image is not None:
+            reference_key = self._store_reference_image(job_id, new.reference_image)
+        width, height = even_size(new.width, new.height)
+        spec = VideoSpec(
+            prompt=new.prompt,
+            width=width,
+            height=height,
+            seconds=new.seconds,
+            n_variants=new.n_variants,
+            seed=new.seed,
+            reference_image_key=reference_key,
+        )
+        return self._enqueue(job_id, new.model, spec)
+
+    def remix(self, source_id: str, prompt: str) -> Job:
+        source = self._completed_source(source_id, "remixed")
+        spec = source.spec.model_copy(
+            update={
+                "prompt": prompt,
+                "operation": Operation.REMIX,
+                "source_job_id": source.id,
+                "source_video_key": None,
+                "reference_image_key": None,
+                "extension_seconds": None,
+                "n_variants": 1,
+            }
+        )
+        return self._enqueue(new_job_id(), source.model, spec, remixed_from=source.id)
+
+    def edit(self, source: SourceVideo, prompt: str, model: str, choose_size: SizeChooser) -> Job:
+        return self._derive(Operation.EDIT, source, prompt, model, choose_size, extra_seconds=0)
+
+    def extend(
+        self, source: SourceVideo, prompt: str, seconds: int, model: str, choose_size: SizeChooser
+    ) -> Job:
+        return self._derive(
+            Operation.EXTEND, source, prompt, model, choose_size, extra_seconds=seconds
+        )
+
+    def delete(self, job_id: str) -> Job:
+        job = self.get(job_id)
+        self.store.delete_job(job_id)
+        self.blobs.delete_prefix(output_prefix(job_id))
+        self.blobs.delete_prefix(input_prefix(job_id))
+        return job
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _derive(
+        self,
+        operation: Operation,
+        source: SourceVideo,
+        prompt: str,
+        model: str,
+        choose_size: SizeChooser,
+        extra_seconds: int,
+    ) -> Job:
+        job_id = new_job_id()
+        verb = "edited" if operation is Operation.EDIT else "extended"
+        if source.job_id is not None:
+            stored = self._completed_source(source.job_id, verb)
+            base = {
+                "width": stored.spec.width,
+                "height": stored.spec.height,
+                "seconds": stored.spec.seconds,
+                "seed": stored.spec.seed,
+                "source_job_id": stored.id,
+            }
+            model = stored.model
+        else:
+            assert source.upload is not None
+            key, width, height, seconds = self._store_source_video(job_id, source.upload)
+            width, height = even_size(*choose_size(width, height))
+            base = {"width": width, "height": height, "seconds": seconds, "source_video_key": key}
+        spec = VideoSpec(
+            prompt=prompt,
+            operation=operation,
+            extension_seconds=extra_seconds or None,
+            **{**base, "seconds": base["seconds"] + extra_seconds},
+        )
+        return self._enqueue(job_id, model, spec)
+
+    def _completed_source(self, source_id: str, verb: str) -> Job:
+        source = self.get(source_id)
+        if source.status is not JobStatus.COMPLETED:
+            raise Conflict(
+                f"Video '{source_id}' is {source.status.value}; only completed videos can be "
+                f"{verb}.",
+                param="video_id",
+                code="invalid_video_state",
+            )
+        return source
+
+    def _enqueue(self, job_id: str, model: str, spec: VideoSpec, **extra: str) -> Job:
+        job = Job(
+            id=job_id,
+            model=model,
+            provider=self.providers.provider_for_model(model),
+            spec=spec,
+            created_at=self._clock(),
+            **extra,
+        )
+        try:
+            self.store.insert_job(job)
+        except BaseException:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        self._on_queued()
+        return job
+
+    def _read_limited(self, upload: ClientFile) -> bytes:
+        limit = self.settings.max_upload_bytes
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise InvalidRequest(
+                f"'{upload.param}' is larger than the {limit} byte upload limit.",
+                param=upload.param,
+                code="file_too_large",
+            )
+        return data
+
+    def _store_reference_image(self, job_id: str, upload: ClientFile) -> str:
+        data = self._read_limited(upload)
+        try:
+            image = load_image(
+                data,
+                max_bytes=self.settings.max_upload_bytes,
+                max_pixels=self.settings.max_image_pixels,
+            )
+        except InvalidMediaError as exc:
+            raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
+        staging = self.blobs.staging_dir(job_id)
+        try:
+            path = staging / "reference.png"
+            image.save(path, format="PNG", compress_level=1)
+            return self.blobs.put_file(f"{input_prefix(job_id)}/reference.png", path).key
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _store_source_video(self, job_id: str, upload: ClientFile) -> tuple[str, int, int, int]:
+        """Copy an uploaded video into storage (bounded), probe it, return key, size, seconds."""
+        limit = self.settings.max_upload_bytes
+        staging = self.blobs.staging_dir(job_id)
+        try:
+            path = staging / "source"
+            copied = 0
+            with path.open("wb") as out:
+                while chunk := upload.stream.read(_COPY_CHUNK):
+                    copied += len(chunk)
+                    if copied > limit:
+                        raise InvalidRequest(
+                            f"'{upload.param}' is larger than the {limit} byte upload limit.",
+                            param=upload.param,
+                            code="file_too_large",
+                        )
+                    out.write(chunk)
+            try:
+                info = probe_video(path)
+            except InvalidMediaError as exc:
+                raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
+            seconds = max(1, math.ceil(info.duration - 1e-6))
+            if seconds > self.settings.max_source_video_seconds:
+                raise InvalidRequest(
+                    f"'{upload.param}' is {info.duration:.1f} s long; the limit is "
+                    f"{self.settings.max_source_video_seconds} s.",
+                    param=upload.param,
+                    code="invalid_video",
+                )
+            key = self.blobs.put_file(f"{input_prefix(job_id)}/source-video", path).key
+            return key, info.width, info.height, seconds
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,126 @@
+"""The canonical job model every dialect reads and writes; no HTTP or database here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class JobKind(StrEnum):
+    VIDEO = "video"
+    IMAGE = "image"
+
+
+class Operation(StrEnum):
+    """How a video job relates to earlier media."""
+
+    GENERATE = "generate"
+    REMIX = "remix"
+    EDIT = "edit"
+    EXTEND = "extend"
+
+
+class Phase(StrEnum):
+    """Finer steps inside `in_progress`, shown by dialects that have words for them."""
+
+    PREPROCESSING = "preprocessing"
+    RUNNING = "running"
+    PROCESSING = "processing"
+
+
+class AssetVariant(StrEnum):
+    VIDEO = "video"
+    THUMBNAIL = "thumbnail"
+    SPRITESHEET = "spritesheet"
+
+
+class VideoSpec(BaseModel):
+    """What to produce, in canonical terms (dialects translate their own fields into this)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    width: int
+    height: int
+    seconds: int
+    fps: int = 24
+    n_variants: int = 1
+    seed: int | None = None
+    operation: Operation = Operation.GENERATE
+    # Remix/edit/extend of a stored video: the job whose first generation is the source.
+    source_job_id: str | None = None
+    # Edit/extend of an uploaded video, or a reference image: blob keys of validated inputs.
+    source_video_key: str | None = None
+    reference_image_key: str | None = None
+    # For extensions: the length of the new segment (`seconds` is the stitched total).
+    extension_seconds: int | None = None
+
+
+class JobError(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+
+
+class Asset(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    variant: AssetVariant
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+
+
+class Generation(BaseModel):
+    """One produced output of a job (Azure's "generation"; a job has n_variants of them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    job_id: str
+    index: int
+    width: int
+    height: int
+    seconds: float
+    assets: dict[AssetVariant, Asset] = {}
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    owner: str | None = None
+    kind: JobKind = JobKind.VIDEO
+    model: str
+    provider: str
+    spec: VideoSpec
+    status: JobStatus = JobStatus.QUEUED
+    phase: Phase | None = None
+    progress: int = 0
+    created_at: float
+    started_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    error: JobError | None = None
+    upstream_ref: str | None = None
+    attempts: int = 0
+    lease_until: float | None = None
+    lease_owner: str | None = None
+    idempotency_key: str | None = None
+    remixed_from: str | None = None
+    generations: tuple[Generation, ...] = ()

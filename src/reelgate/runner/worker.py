@@ -1,0 +1,212 @@
+"""In-process workers: claim a job (with a lease), run its provider, store the outputs.
+
+A worker that dies leaves its lease to run out; any worker (in this process after a restart, or
+another process sharing the database) then claims the job again and re-runs it from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from reelgate.config import Settings
+from reelgate.core.ids import new_generation_id
+from reelgate.core.jobs import output_prefix
+from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobError, Phase
+from reelgate.media.errors import InvalidMediaError
+from reelgate.providers.base import JobCancelled, RenderedVideo, VideoTask
+from reelgate.providers.registry import ProviderRegistry
+from reelgate.runner.progress import LeaseProgress, WorkerStopping
+from reelgate.store.blobs import BlobStore
+from reelgate.store.db import JobStore
+
+log = logging.getLogger("reelgate.worker")
+
+_MEDIA_TYPES = {
+    AssetVariant.VIDEO: ("video.mp4", "video/mp4"),
+    AssetVariant.THUMBNAIL: ("thumbnail.webp", "image/webp"),
+    AssetVariant.SPRITESHEET: ("spritesheet.jpg", "image/jpeg"),
+}
+
+
+class SourceUnavailable(Exception):
+    """The video a remix/edit/extension starts from is gone (deleted since the job was made)."""
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        store: JobStore,
+        blobs: BlobStore,
+        providers: ProviderRegistry,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.providers = providers
+        self.settings = settings
+        self._clock = clock
+        self._wake = threading.Condition()
+        self._pending_wakeups = 0
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self, count: int) -> None:
+        for number in range(count):
+            worker_id = f"{self._instance}-{number}"
+            thread = threading.Thread(
+                target=self._loop, args=(worker_id,), name=f"reelgate-worker-{number}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; running jobs stop at their next progress report and are re-queued."""
+        self._stopping.set()
+        with self._wake:
+            self._wake.notify_all()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def wake(self) -> None:
+        """Called when a job is queued, so an idle worker starts at once instead of polling."""
+        with self._wake:
+            self._pending_wakeups += 1
+            self._wake.notify()
+
+    def _loop(self, worker_id: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                ran = self.run_one(worker_id)
+            except Exception:  # a bug in the runner itself: keep the worker alive
+                log.exception("worker %s: unexpected error", worker_id)
+                ran = False
+            if not ran:
+                with self._wake:
+                    if self._pending_wakeups == 0 and not self._stopping.is_set():
+                        self._wake.wait(timeout=1.0)
+                    self._pending_wakeups = max(0, self._pending_wakeups - 1)
+
+    # -- one job -------------------------------------------------------------------------------
+
+    def run_one(self, worker_id: str) -> bool:
+        """Claim and run one job. False when there was nothing to do."""
+        job = self.store.claim_job(worker_id, self._clock(), self.settings.lease_seconds)
+        if job is None:
+            return False
+        if job.attempts > self.settings.max_attempts:
+            self._fail(
+                job,
+                worker_id,
+                "internal_error",
+                f"The job was interrupted {job.attempts - 1} times and was given up.",
+            )
+            return True
+        workdir = self.blobs.staging_dir(job.id)
+        try:
+            self._run(job, worker_id, workdir)
+        except WorkerStopping:
+            self.store.release_job(job.id, worker_id)
+        except JobCancelled:
+            self.blobs.delete_prefix(output_prefix(job.id))
+        except SourceUnavailable as exc:
+            self._fail(job, worker_id, "invalid_source", str(exc))
+        except InvalidMediaError as exc:
+            self._fail(job, worker_id, "invalid_input", str(exc))
+        except Exception as exc:
+            log.exception("job %s failed", job.id)
+            self._fail(job, worker_id, "internal_error", f"Rendering failed: {exc}")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return True
+
+    def _run(self, job: Job, worker_id: str, workdir: Path) -> None:
+        progress = LeaseProgress(
+            self.store, job.id, worker_id, self.settings.lease_seconds, self._stopping
+        )
+        task = self._task(job)
+        provider = self.providers.get(job.provider)
+        rendered = provider.generate_video(task, workdir, progress)
+        progress(99, Phase.PROCESSING)
+        produced = [self._store_outputs(job, item) for item in rendered]
+        if not self.store.complete_job(job.id, worker_id, self._clock(), produced):
+            # Deleted while we were finishing: drop what we just stored.
+            self.blobs.delete_prefix(output_prefix(job.id))
+            return
+        log.info("job %s completed (%d output(s))", job.id, len(produced))
+
+    def _task(self, job: Job) -> VideoTask:
+        spec = job.spec
+        source_video: Path | None = None
+        source_prompt: str | None = None
+        if spec.source_job_id is not None:
+            source = self.store.get_job(spec.source_job_id, with_generations=True)
+            asset = None
+            if source is not None and source.generations:
+                asset = source.generations[0].assets.get(AssetVariant.VIDEO)
+            if source is None or asset is None or not self.blobs.exists(asset.blob_key):
+                raise SourceUnavailable(
+                    f"The source video '{spec.source_job_id}' no longer exists."
+                )
+            source_video = self.blobs.path(asset.blob_key)
+            source_prompt = source.spec.prompt
+        elif spec.source_video_key is not None:
+            source_video = self.blobs.path(spec.source_video_key)
+        reference = self.blobs.path(spec.reference_image_key) if spec.reference_image_key else None
+        return VideoTask(
+            job_id=job.id,
+            prompt=spec.prompt,
+            width=spec.width,
+            height=spec.height,
+            seconds=spec.seconds,
+            fps=spec.fps,
+            n_variants=spec.n_variants,
+            seed=spec.seed,
+            operation=spec.operation,
+            reference_image=reference,
+            source_video=source_video,
+            source_prompt=source_prompt,
+        )
+
+    def _store_outputs(self, job: Job, item: RenderedVideo) -> Generation:
+        files = {
+            AssetVariant.VIDEO: item.video,
+            AssetVariant.THUMBNAIL: item.thumbnail,
+            AssetVariant.SPRITESHEET: item.spritesheet,
+        }
+        stored: dict[AssetVariant, Asset] = {}
+        for variant, path in files.items():
+            name, media_type = _MEDIA_TYPES[variant]
+            blob = self.blobs.put_file(f"{output_prefix(job.id)}/{item.index}/{name}", path)
+            stored[variant] = Asset(
+                variant=variant,
+                media_type=media_type,
+                size=blob.size,
+                sha256=blob.sha256,
+                blob_key=blob.key,
+            )
+        return Generation(
+            id=new_generation_id(),
+            job_id=job.id,
+            index=item.index,
+            width=item.width,
+            height=item.height,
+            seconds=item.seconds,
+            assets=stored,
+        )
+
+    def _fail(self, job: Job, worker_id: str, code: str, message: str) -> None:
+        self.store.fail_job(job.id, self._clock(), JobError(code=code, message=message), worker_id)
+        self.blobs.delete_prefix(output_prefix(job.id))

@@ -1,0 +1,311 @@
+"""The job store on SQLAlchemy Core: SQLite (WAL) by default, the same statements elsewhere.
+
+Every method is one short transaction. Writes that must not race (claiming a job, finishing it)
+are single conditional statements, so two workers can never both own a job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, insert, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from reelgate.core.models import (
+    Asset,
+    AssetVariant,
+    Generation,
+    Job,
+    JobError,
+    JobKind,
+    JobStatus,
+    Phase,
+    VideoSpec,
+)
+from reelgate.store.schema import assets, generations, jobs, metadata
+
+
+def sqlite_engine(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -> Job:
+    error = None
+    if row["error_code"] is not None:
+        error = JobError(code=row["error_code"], message=row["error_message"] or "")
+    return Job(
+        id=row["id"],
+        owner=row["owner"],
+        kind=JobKind(row["kind"]),
+        model=row["model"],
+        provider=row["provider"],
+        spec=VideoSpec.model_validate_json(row["spec"]),
+        status=JobStatus(row["status"]),
+        phase=Phase(row["phase"]) if row["phase"] else None,
+        progress=row["progress"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        completed_at=row["completed_at"],
+        expires_at=row["expires_at"],
+        error=error,
+        upstream_ref=row["upstream_ref"],
+        attempts=row["attempts"],
+        lease_until=row["lease_until"],
+        lease_owner=row["lease_owner"],
+        idempotency_key=row["idempotency_key"],
+        remixed_from=row["remixed_from"],
+        generations=tuple(generation_rows),
+    )
+
+
+class JobStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get_job(self, job_id: str, *, with_generations: bool = False) -> Job | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+            if row is None:
+                return None
+            gens = self._generations(conn, [job_id]).get(job_id, []) if with_generations else []
+            return _job_from_row(row, gens)
+
+    def list_jobs(
+        self,
+        *,
+        kind: JobKind,
+        limit: int,
+        descending: bool,
+        after: str | None = None,
+        owner: str | None = None,
+    ) -> tuple[list[Job], bool]:
+        """A page of jobs ordered by id (= creation order), and whether more follow it.
+
+        The cursor is an id compared by value, so it stays valid after that job is deleted.
+        """
+        query = select(jobs).where(jobs.c.kind == kind.value)
+        if owner is not None:
+            query = query.where(jobs.c.owner == owner)
+        if after is not None:
+            query = query.where(jobs.c.id < after if descending else jobs.c.id > after)
+        query = query.order_by(jobs.c.id.desc() if descending else jobs.c.id.asc())
+        query = query.limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [_job_from_row(row) for row in rows[:limit]], len(rows) > limit
+
+    def _generations(self, conn: Connection, job_ids: list[str]) -> dict[str, list[Generation]]:
+        gen_rows = conn.execute(
+            select(generations).where(generations.c.job_id.in_(job_ids)).order_by(generations.c.idx)
+        ).mappings()
+        gens = list(gen_rows)
+        asset_rows = conn.execute(
+            select(assets).where(assets.c.generation_id.in_([g["id"] for g in gens]))
+        ).mappings()
+        assets_by_gen: dict[str, dict[AssetVariant, Asset]] = {}
+        for row in asset_rows:
+            variant = AssetVariant(row["variant"])
+            assets_by_gen.setdefault(row["generation_id"], {})[variant] = Asset(
+                variant=variant,
+                media_type=row["media_type"],
+                size=row["size"],
+                sha256=row["sha256"],
+                blob_key=row["blob_key"],
+            )
+        result: dict[str, list[Generation]] = {}
+        for g in gens:
+            result.setdefault(g["job_id"], []).append(
+                Generation(
+                    id=g["id"],
+                    job_id=g["job_id"],
+                    index=g["idx"],
+                    width=g["width"],
+                    height=g["height"],
+                    seconds=g["seconds"],
+                    assets=assets_by_gen.get(g["id"], {}),
+                )
+            )
+        return result
+
+    # -- writes from the API -------------------------------------------------------------------
+
+    def insert_job(self, job: Job) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job.id,
+                    owner=job.owner,
+                    kind=job.kind.value,
+                    model=job.model,
+                    provider=job.provider,
+                    spec=job.spec.model_dump_json(),
+                    status=job.status.value,
+                    phase=None,
+                    progress=job.progress,
+                    created_at=job.created_at,
+                    attempts=0,
+                    idempotency_key=job.idempotency_key,
+                    remixed_from=job.remixed_from,
+                )
+            )
+
+    def delete_job(self, job_id: str) -> bool:
+        with self.engine.begin() as conn:
+            return conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount > 0
+
+    # -- writes from workers -------------------------------------------------------------------
+
+    def claim_job(self, worker_id: str, now: float, lease_seconds: float) -> Job | None:
+        """Take the oldest runnable job: queued, or in progress under a lease that ran out."""
+        runnable = or_(
+            jobs.c.status == JobStatus.QUEUED.value,
+            (jobs.c.status == JobStatus.IN_PROGRESS.value) & (jobs.c.lease_until < now),
+        )
+        oldest = select(jobs.c.id).where(runnable).order_by(jobs.c.created_at).limit(1)
+        statement = (
+            update(jobs)
+            .where(jobs.c.id == oldest.scalar_subquery())
+            .where(runnable)
+            .values(
+                status=JobStatus.IN_PROGRESS.value,
+                phase=Phase.PREPROCESSING.value,
+                lease_owner=worker_id,
+                lease_until=now + lease_seconds,
+                attempts=jobs.c.attempts + 1,
+                started_at=now,
+                progress=0,
+            )
+            .returning(*jobs.c)
+        )
+        with self.engine.begin() as conn:
+            row = conn.execute(statement).mappings().first()
+        return _job_from_row(row) if row is not None else None
+
+    def heartbeat(
+        self,
+        job_id: str,
+        worker_id: str,
+        *,
+        lease_until: float,
+        progress: int | None = None,
+        phase: Phase | None = None,
+    ) -> bool:
+        """Extend the lease (and record progress). False: the job is no longer ours (deleted)."""
+        values: dict[str, Any] = {"lease_until": lease_until}
+        if progress is not None:
+            values["progress"] = progress
+        if phase is not None:
+            values["phase"] = phase.value
+        with self.engine.begin() as conn:
+            result = conn.execute(self._owned(job_id, worker_id).values(**values))
+        return result.rowcount > 0
+
+    def complete_job(
+        self, job_id: str, worker_id: str, now: float, produced: list[Generation]
+    ) -> bool:
+        """Record the outputs and mark the job completed, in one transaction."""
+        with self.engine.begin() as conn:
+            finished = conn.execute(
+                self._owned(job_id, worker_id).values(
+                    status=JobStatus.COMPLETED.value,
+                    phase=None,
+                    progress=100,
+                    completed_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            if finished.rowcount == 0:
+                return False
+            conn.execute(delete(generations).where(generations.c.job_id == job_id))
+            for generation in produced:
+                conn.execute(
+                    insert(generations).values(
+                        id=generation.id,
+                        job_id=job_id,
+                        idx=generation.index,
+                        width=generation.width,
+                        height=generation.height,
+                        seconds=generation.seconds,
+                    )
+                )
+                for asset in generation.assets.values():
+                    conn.execute(
+                        insert(assets).values(
+                            generation_id=generation.id,
+                            variant=asset.variant.value,
+                            media_type=asset.media_type,
+                            size=asset.size,
+                            sha256=asset.sha256,
+                            blob_key=asset.blob_key,
+                        )
+                    )
+        return True
+
+    def release_job(self, job_id: str, worker_id: str) -> bool:
+        """Give a job back to the queue (on shutdown); the interrupted try does not count."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                self._owned(job_id, worker_id).values(
+                    status=JobStatus.QUEUED.value,
+                    phase=None,
+                    progress=0,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=jobs.c.attempts - 1,
+                )
+            )
+        return result.rowcount > 0
+
+    def fail_job(
+        self, job_id: str, now: float, error: JobError, worker_id: str | None = None
+    ) -> bool:
+        """Mark a job failed; with `worker_id`, only while that worker still holds it."""
+        statement = (
+            self._owned(job_id, worker_id)
+            if worker_id is not None
+            else update(jobs).where(jobs.c.id == job_id)
+        )
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                statement.values(
+                    status=JobStatus.FAILED.value,
+                    phase=None,
+                    completed_at=now,
+                    error_code=error.code,
+                    error_message=error.message,
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+        return result.rowcount > 0
+
+    @staticmethod
+    def _owned(job_id: str, worker_id: str) -> Any:
+        return update(jobs).where(
+            (jobs.c.id == job_id)
+            & (jobs.c.lease_owner == worker_id)
+            & (jobs.c.status == JobStatus.IN_PROGRESS.value)
+        )

@@ -1,0 +1,73 @@
+"""Shared fixtures: a live server on loopback, the official SDK pointed at it, spec schemas."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+from openai import OpenAI
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from tests.server import ServerProcess
+
+SPEC_PATH = Path(__file__).parent / "specs" / "openai-videos.json"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the whole session (tests that restart servers make their own)."""
+    process = ServerProcess(tmp_path_factory.mktemp("shared") / "data", workers=2)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def client(server: ServerProcess) -> OpenAI:
+    return OpenAI(base_url=f"{server.base_url}/v1", api_key="anything", max_retries=0)
+
+
+@pytest.fixture(scope="session")
+def http(server: ServerProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=30) as session:
+        yield session
+
+
+class SpecSchemas:
+    """Validates JSON bodies against schemas of the official OpenAI document."""
+
+    def __init__(self, path: Path) -> None:
+        document = json.loads(path.read_text())
+        self._registry = Registry().with_resource(
+            "urn:openai", Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self._document = document
+
+    def validate(self, name: str, instance: Any) -> None:
+        schema = {"$ref": f"urn:openai#/components/schemas/{name}"}
+        validator = Draft202012Validator(schema, registry=self._registry)
+        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        assert not errors, f"{name} violations: {[e.message for e in errors]}"
+
+
+@pytest.fixture(scope="session")
+def spec() -> SpecSchemas:
+    return SpecSchemas(SPEC_PATH)
+
+
+def wait_for(http: httpx.Client, video_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a video until it finishes; return its final JSON."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = http.get(f"/v1/videos/{video_id}").json()
+        if body["status"] in ("completed", "failed"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"{video_id} did not finish in {timeout} s")

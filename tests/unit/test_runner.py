@@ -1,0 +1,181 @@
+"""The job runner's guarantees, with a fake provider: leases, retries, failures, cancellation."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from reelgate.config import Settings
+from reelgate.core.jobs import JobService, NewVideo
+from reelgate.core.models import AssetVariant, JobStatus, Phase
+from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
+from reelgate.providers.registry import ProviderRegistry
+from reelgate.runner.worker import WorkerPool
+from reelgate.store.blobs import BlobStore
+from reelgate.store.db import JobStore, sqlite_engine
+
+
+class FakeProvider:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[VideoTask] = []
+        self.fail_with: Exception | None = None
+        self.during: list = []  # callables run mid-render (e.g. delete the job)
+
+    def generate_video(
+        self, task: VideoTask, workdir: Path, progress: ProgressSink
+    ) -> list[RenderedVideo]:
+        self.calls.append(task)
+        progress(10, Phase.RUNNING)
+        for action in self.during:
+            action()
+        progress(50, Phase.RUNNING)
+        if self.fail_with is not None:
+            raise self.fail_with
+        outputs = []
+        for index in range(task.n_variants):
+            folder = workdir / str(index)
+            folder.mkdir()
+            for name in ("video.mp4", "thumbnail.webp", "spritesheet.jpg"):
+                (folder / name).write_bytes(f"{task.prompt}-{index}-{name}".encode())
+            outputs.append(
+                RenderedVideo(
+                    index,
+                    task.width,
+                    task.height,
+                    float(task.seconds),
+                    folder / "video.mp4",
+                    folder / "thumbnail.webp",
+                    folder / "spritesheet.jpg",
+                )
+            )
+        return outputs
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def parts(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path, lease_seconds=10, max_attempts=2)
+    store = JobStore(sqlite_engine(settings.database_path))
+    store.create_schema()
+    blobs = BlobStore(settings.blobs_dir)
+    provider = FakeProvider()
+    registry = ProviderRegistry([provider], default="fake")
+    clock = Clock()
+    pool = WorkerPool(store, blobs, registry, settings, clock=clock)
+    jobs = JobService(store, blobs, registry, settings, on_queued=pool.wake, clock=clock)
+    yield jobs, pool, provider, clock
+    store.close()
+
+
+def new_job(jobs: JobService, prompt: str = "p", variants: int = 1) -> str:
+    video = NewVideo(prompt=prompt, model="m", width=64, height=48, seconds=1, n_variants=variants)
+    return jobs.create_video(video).id
+
+
+def test_a_job_runs_to_completion_with_stored_assets(parts):
+    jobs, pool, _, _ = parts
+    job_id = new_job(jobs, variants=2)
+    assert pool.run_one("w1") is True
+    job = jobs.get(job_id, with_generations=True)
+    assert job.status is JobStatus.COMPLETED and job.progress == 100
+    assert [g.index for g in job.generations] == [0, 1]
+    asset, path = jobs.content(job_id, AssetVariant.VIDEO, index=1)
+    assert path.read_bytes() == b"p-1-video.mp4" and asset.size == len(b"p-1-video.mp4")
+    assert pool.run_one("w1") is False, "nothing left to claim"
+
+
+def test_two_workers_never_claim_the_same_job(parts):
+    jobs, pool, _, clock = parts
+    new_job(jobs)
+    first = pool.store.claim_job("a", clock(), 10)
+    second = pool.store.claim_job("b", clock(), 10)
+    assert first is not None and second is None
+
+
+def test_an_expired_lease_is_claimed_again(parts):
+    jobs, pool, _, clock = parts
+    job_id = new_job(jobs)
+    assert pool.store.claim_job("dead-worker", clock(), 10) is not None
+    clock.now += 5
+    assert pool.store.claim_job("other", clock(), 10) is None, "lease still valid"
+    clock.now += 6
+    again = pool.store.claim_job("other", clock(), 10)
+    assert again is not None and again.id == job_id and again.attempts == 2
+
+
+def test_a_job_that_keeps_crashing_is_failed_not_retried_forever(parts):
+    jobs, pool, _, clock = parts
+    job_id = new_job(jobs)
+    for _ in range(2):  # max_attempts = 2 workers died holding it
+        assert pool.store.claim_job("dead", clock(), 10) is not None
+        clock.now += 11
+    assert pool.run_one("w") is True
+    job = jobs.get(job_id)
+    assert job.status is JobStatus.FAILED and job.error.code == "internal_error"
+
+
+def test_a_provider_error_fails_the_job_and_leaves_no_files(parts):
+    jobs, pool, provider, _ = parts
+    provider.fail_with = RuntimeError("boom")
+    job_id = new_job(jobs)
+    pool.run_one("w")
+    job = jobs.get(job_id)
+    assert job.status is JobStatus.FAILED
+    assert job.error.code == "internal_error" and "boom" in job.error.message
+    assert not (jobs.blobs.root / "jobs" / job_id).exists()
+    assert not any((jobs.blobs.root / ".staging").iterdir())
+
+
+def test_deleting_a_running_job_stops_it(parts):
+    jobs, pool, provider, _ = parts
+    job_id = new_job(jobs)
+    provider.during.append(lambda: jobs.delete(job_id))
+    pool.run_one("w")
+    assert pool.store.get_job(job_id) is None
+    assert not (jobs.blobs.root / "jobs" / job_id).exists()
+
+
+def test_shutdown_puts_a_running_job_back_in_the_queue(parts):
+    jobs, pool, provider, _ = parts
+    job_id = new_job(jobs)
+    provider.during.append(pool._stopping.set)
+    pool.run_one("w")
+    job = jobs.get(job_id)
+    assert (job.status, job.attempts, job.lease_owner) == (JobStatus.QUEUED, 0, None)
+
+
+def test_progress_is_recorded_while_running(parts):
+    jobs, pool, provider, _ = parts
+    job_id = new_job(jobs)
+    seen = []
+    provider.during.append(lambda: seen.append(jobs.get(job_id)))
+    pool.run_one("w")
+    assert seen[0].status is JobStatus.IN_PROGRESS
+    assert (seen[0].progress, seen[0].phase) == (10, Phase.RUNNING)
+
+
+def test_threads_pick_up_queued_work_when_woken(parts):
+    jobs, pool, _, _ = parts
+    done = threading.Event()
+    pool.start(1)
+    try:
+        job_id = new_job(jobs)
+        for _ in range(100):
+            if jobs.get(job_id).status is JobStatus.COMPLETED:
+                done.set()
+                break
+            threading.Event().wait(0.02)
+    finally:
+        pool.stop()
+    assert done.is_set()
