@@ -12,6 +12,7 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 from openai import OpenAI
+from openai.types import Video
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -71,3 +72,10 @@ def wait_for(http: httpx.Client, video_id: str, timeout: float = 60.0) -> dict[s
             return body
         time.sleep(0.1)
     raise AssertionError(f"{video_id} did not finish in {timeout} s")
+
+
+def by_id(client: OpenAI, path: str, **body) -> Video:
+    """The SDK's `videos.edit/extend` (3.x) only accept files for `video` (it refuses the
+    documented `{"id": ...}` reference client-side), so references by id go through the SDK's
+    generic JSON `post`, exactly as raw clients send them."""
+    return client.post(path, body=body, cast_to=Video)

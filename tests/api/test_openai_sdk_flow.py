@@ -12,7 +12,7 @@ import pytest
 from openai import OpenAI
 from PIL import Image
 
-from tests.conftest import SpecSchemas, wait_for
+from tests.conftest import SpecSchemas, by_id, wait_for
 from tests.media_checks import decode_mp4, png_bytes
 
 
@@ -104,11 +104,14 @@ def test_remix_of_unfinished_video_is_refused(client: OpenAI):
 
 def test_edit_and_extend_a_stored_video(client: OpenAI):
     source = client.videos.create_and_poll(prompt="A paper boat", size="1280x720")
-    edited = client.videos.poll(client.videos.edit(video={"id": source.id}, prompt="At night").id)
+    edit = by_id(client, "/videos/edits", video={"id": source.id}, prompt="At night")
+    edited = client.videos.poll(edit.id)
     assert (edited.status, edited.size, edited.seconds) == ("completed", "1280x720", "4")
     assert edited.remixed_from_video_id is None
 
-    extended = client.videos.extend(video={"id": source.id}, prompt="It sails on", seconds="4")
+    extended = by_id(
+        client, "/videos/extensions", video={"id": source.id}, prompt="It sails on", seconds="4"
+    )
     assert extended.seconds == "8", "an extension's seconds is the stitched total"
     extended = client.videos.poll(extended.id)
     assert extended.status == "completed", extended.error
@@ -116,12 +119,25 @@ def test_edit_and_extend_a_stored_video(client: OpenAI):
     assert decoded.frames == 8 * 24 and (decoded.width, decoded.height) == (1280, 720)
 
 
-def test_edit_an_uploaded_video(client: OpenAI):
+def test_edit_and_extend_an_uploaded_video(client: OpenAI):
     source = client.videos.create_and_poll(prompt="Clouds", size="720x1280")
     mp4 = client.videos.download_content(source.id).content
     edited = client.videos.edit(video=("clip.mp4", mp4, "video/mp4"), prompt="Storm clouds")
     assert (edited.size, edited.seconds) == ("720x1280", "4")
     assert client.videos.poll(edited.id).status == "completed"
+    extended = client.videos.extend(
+        video=("clip.mp4", mp4, "video/mp4"), prompt="Rain", seconds="8"
+    )
+    assert (extended.size, extended.seconds) == ("720x1280", "12")
+    extended = client.videos.poll(extended.id)
+    assert extended.status == "completed", extended.error
+    assert decode_mp4(client.videos.download_content(extended.id).content).frames == 12 * 24
+
+
+def test_uploaded_source_must_be_a_video(client: OpenAI):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.videos.edit(video=("clip.mp4", b"not a video at all", "video/mp4"), prompt="x")
+    assert caught.value.body["param"] == "video"
 
 
 def test_delete_removes_the_video_and_its_files(client: OpenAI, server, spec: SpecSchemas):

@@ -91,6 +91,13 @@ def translate_validation(error: dict[str, Any]) -> tuple[str, str, str]:
         return f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
     if kind == "extra_forbidden":
         return f"Unknown parameter: '{param}'.", param, "unknown_parameter"
+    if kind in ("literal_error", "enum") and not isinstance(value, str):
+        # The supported values are strings (e.g. seconds "4"): a number is a type mistake.
+        return (
+            f"Invalid type for '{param}': expected a string, but got {_json_type(value)} instead.",
+            param,
+            "invalid_type",
+        )
     if kind in ("literal_error", "enum"):
         supported = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         return (
