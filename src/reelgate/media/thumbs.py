@@ -1,0 +1,131 @@
+"""Still images that accompany a video: a WebP thumbnail and a JPEG spritesheet for scrubbing.
+
+Both are built from frames the renderer already has in memory while encoding, so producing them
+never needs a second decode of the finished video.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+THUMBNAIL_LONG_SIDE = 640
+TILE_LONG_SIDE = 160
+MAX_COLUMNS = 10
+MAX_ROWS = 10
+
+
+def shrink_to_long_side(frame: np.ndarray, long_side: int) -> Image.Image:
+    """An RGB image of `frame` whose longer side is at most `long_side`, aspect kept.
+
+    Reduces by an integer factor first (a fast box filter) and only then resamples the small
+    remainder, which is much cheaper than resampling the full frame.
+    """
+    image = Image.fromarray(frame, "RGB")
+    width, height = image.size
+    if max(width, height) <= long_side:
+        return image
+    scale = long_side / max(width, height)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    factor = max(width, height) // long_side
+    if factor >= 2:
+        image = image.reduce(factor)
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.BILINEAR)
+    return image
+
+
+def write_thumbnail(frame: np.ndarray, path: Path, *, long_side: int = THUMBNAIL_LONG_SIDE) -> Path:
+    """Save `frame` (HxWx3 uint8 RGB) as a WebP no larger than `long_side` on its longer side."""
+    image = shrink_to_long_side(frame, long_side)
+    image.save(path, format="WEBP", quality=80, method=4)
+    return path
+
+
+@dataclass(frozen=True)
+class SpritesheetLayout:
+    """Where each sampled frame sits in the sheet; API clients use it to map time to a tile.
+
+    Tile `k` (row-major, `k = row * columns + col`) shows frame `frame_indices[k]`, taken at
+    `k * interval` seconds and standing for the `interval` seconds that follow.
+    """
+
+    columns: int
+    rows: int
+    tile_width: int
+    tile_height: int
+    interval: float  # seconds between tiles
+    frame_indices: tuple[int, ...]
+
+    @property
+    def tiles(self) -> int:
+        return len(self.frame_indices)
+
+    @property
+    def sheet_size(self) -> tuple[int, int]:
+        return self.columns * self.tile_width, self.rows * self.tile_height
+
+    @classmethod
+    def plan(
+        cls,
+        total_frames: int,
+        fps: float,
+        width: int,
+        height: int,
+        *,
+        max_tiles: int = MAX_COLUMNS * MAX_ROWS,
+        tile_long_side: int = TILE_LONG_SIDE,
+    ) -> SpritesheetLayout:
+        """Sample up to `max_tiles` frames evenly over a clip of `total_frames` frames."""
+        if total_frames <= 0 or fps <= 0:
+            raise ValueError("a spritesheet needs at least one frame and a positive fps")
+        count = min(total_frames, max_tiles)
+        columns = min(MAX_COLUMNS, count)
+        rows = math.ceil(count / columns)
+        scale = min(1.0, tile_long_side / max(width, height))
+        indices = tuple(k * total_frames // count for k in range(count))
+        return cls(
+            columns=columns,
+            rows=rows,
+            tile_width=max(1, round(width * scale)),
+            tile_height=max(1, round(height * scale)),
+            interval=total_frames / count / fps,
+            frame_indices=indices,
+        )
+
+
+class SpritesheetBuilder:
+    """Collects tiles while frames stream past, then saves them as one JPEG grid.
+
+    Call `offer(index, frame)` for every frame in order; only the sampled ones are kept, as
+    small tiles, so memory stays tiny however long the clip is.
+    """
+
+    def __init__(self, layout: SpritesheetLayout) -> None:
+        self.layout = layout
+        self._wanted = {index: k for k, index in enumerate(layout.frame_indices)}
+        self._tiles: dict[int, Image.Image] = {}
+
+    def offer(self, index: int, frame: np.ndarray) -> None:
+        slot = self._wanted.get(index)
+        if slot is None:
+            return
+        tile = shrink_to_long_side(frame, max(self.layout.tile_width, self.layout.tile_height))
+        size = (self.layout.tile_width, self.layout.tile_height)
+        if tile.size != size:
+            tile = tile.resize(size, Image.Resampling.BILINEAR)
+        self._tiles[slot] = tile
+
+    def save(self, path: Path) -> SpritesheetLayout:
+        """Write the sheet; tiles never offered (e.g. a short source) stay black."""
+        layout = self.layout
+        sheet = Image.new("RGB", layout.sheet_size, (0, 0, 0))
+        for slot, tile in self._tiles.items():
+            row, col = divmod(slot, layout.columns)
+            sheet.paste(tile, (col * layout.tile_width, row * layout.tile_height))
+        sheet.save(path, format="JPEG", quality=80, optimize=True)
+        return layout
