@@ -24,10 +24,8 @@ SPEC_PATH = Path(__file__).parent / "specs" / "openai-videos.json"
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for the whole session (tests that restart servers make their own)."""
-    process = ServerProcess(tmp_path_factory.mktemp("shared") / "data", workers=2)
-    process.start()
-    yield process
-    process.stop()
+    with ServerProcess(tmp_path_factory.mktemp("shared") / "data", workers=2) as process:
+        yield process
 
 
 @pytest.fixture(scope="session")

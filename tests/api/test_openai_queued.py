@@ -15,10 +15,8 @@ from tests.server import ServerProcess
 
 @pytest.fixture(scope="module")
 def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("idle") / "data", workers=0)
-    process.start()
-    yield process
-    process.stop()
+    with ServerProcess(tmp_path_factory.mktemp("idle") / "data", workers=0) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

@@ -76,6 +76,15 @@ _EXPECTED_TYPES = {
 }
 
 
+# pydantic bound errors: (which side, comparison, ctx key, OpenAI code)
+_BOUNDS = {
+    "greater_than_equal": ("below minimum", ">=", "ge", "integer_below_min_value"),
+    "greater_than": ("below minimum", ">", "gt", "integer_below_min_value"),
+    "less_than_equal": ("above maximum", "<=", "le", "integer_above_max_value"),
+    "less_than": ("above maximum", "<", "lt", "integer_above_max_value"),
+}
+
+
 def _param(loc: tuple[Any, ...]) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")]
     return ".".join(parts)
@@ -128,23 +137,13 @@ def translate_validation(error: dict[str, Any]) -> tuple[str, str, str]:
             param,
             "string_above_max_length",
         )
-    if kind in ("greater_than_equal", "greater_than"):
-        bound = ctx.get("ge", ctx.get("gt"))
-        sign = ">=" if kind == "greater_than_equal" else ">"
+    if kind in _BOUNDS:
+        side, sign, bound_key, code = _BOUNDS[kind]
         return (
-            f"Invalid '{param}': integer below minimum value. Expected a value {sign} {bound}, "
-            f"but got {value} instead.",
+            f"Invalid '{param}': integer {side} value. Expected a value {sign} "
+            f"{ctx.get(bound_key)}, but got {value} instead.",
             param,
-            "integer_below_min_value",
-        )
-    if kind in ("less_than_equal", "less_than"):
-        bound = ctx.get("le", ctx.get("lt"))
-        sign = "<=" if kind == "less_than_equal" else "<"
-        return (
-            f"Invalid '{param}': integer above maximum value. Expected a value {sign} {bound}, "
-            f"but got {value} instead.",
-            param,
-            "integer_above_max_value",
+            code,
         )
     return f"Invalid '{param}': {error.get('msg', 'invalid value')}.", param, "invalid_value"
 

@@ -204,6 +204,16 @@ async def _body(request: Request, config: Settings) -> dict[str, Any]:
     return await read_body(request, max_part_size=config.max_upload_bytes)
 
 
+async def _derived_request(
+    request: Request, config: Settings, model: type[M]
+) -> tuple[M, SourceVideo]:
+    """Parameters and source video of an edit or extension (the source: an id or a file)."""
+    body = await _body(request, config)
+    video = body.pop("video", None)
+    params = _validate(model, body)
+    return params, _source_video(video)
+
+
 # -- routes ----------------------------------------------------------------------------------
 
 
@@ -274,10 +284,7 @@ async def list_videos(
     ),
 )
 async def edit_video(request: Request, jobs: Jobs, config: Config) -> Response:
-    body = await _body(request, config)
-    video = body.pop("video", None)
-    params = _validate(EditVideoBody, body)
-    source = _source_video(video)
+    params, source = await _derived_request(request, config, EditVideoBody)
     job = await run_in_threadpool(jobs.edit, source, params.prompt, DEFAULT_MODEL, _allowed_size)
     return _video_response(job, config)
 
@@ -293,10 +300,7 @@ async def edit_video(request: Request, jobs: Jobs, config: Config) -> Response:
     ),
 )
 async def extend_video(request: Request, jobs: Jobs, config: Config) -> Response:
-    body = await _body(request, config)
-    video = body.pop("video", None)
-    params = _validate(ExtendVideoBody, body)
-    source = _source_video(video)
+    params, source = await _derived_request(request, config, ExtendVideoBody)
     job = await run_in_threadpool(
         jobs.extend, source, params.prompt, int(params.seconds), DEFAULT_MODEL, _allowed_size
     )
