@@ -15,10 +15,33 @@ from openai import OpenAI
 from openai.types import Video
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import Engine
 
+from tests.databases import BACKENDS, POSTGRES_URL_ENV, engine_for, postgres_url
 from tests.server import ServerProcess
 
 SPEC_PATH = Path(__file__).parent / "specs" / "openai-videos.json"
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database: SQLite, and PostgreSQL when REELGATE_TEST_DATABASE_URL names one."""
+    if request.param == "postgresql" and postgres_url() is None:
+        pytest.skip(f"PostgreSQL: {POSTGRES_URL_ENV} is not set")
+    with engine_for(request.param, tmp_path) as engine:
+        yield engine
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if postgres_url() is None:
+        terminalreporter.write_sep(
+            "!",
+            f"PostgreSQL tests SKIPPED: set {POSTGRES_URL_ENV}=postgresql://USER@HOST:PORT/DB "
+            "to run the data-layer tests against PostgreSQL too",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")

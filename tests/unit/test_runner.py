@@ -1,4 +1,7 @@
-"""The job runner's guarantees, with a fake provider: leases, retries, failures, cancellation."""
+"""The job runner's guarantees, with a fake provider: leases, retries, failures, cancellation.
+
+Runs on SQLite and, when configured, PostgreSQL (the `database` fixture).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from reelgate.config import Settings
 from reelgate.core.jobs import JobService, NewVideo
@@ -14,7 +18,7 @@ from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
-from reelgate.store.db import JobStore, sqlite_engine
+from reelgate.store.db import JobStore
 
 
 class FakeProvider:
@@ -64,9 +68,9 @@ class Clock:
 
 
 @pytest.fixture
-def parts(tmp_path: Path):
+def parts(tmp_path: Path, database: Engine):
     settings = Settings(data_dir=tmp_path, lease_seconds=10, max_attempts=2)
-    store = JobStore(sqlite_engine(settings.database_path))
+    store = JobStore(database)
     store.create_schema()
     blobs = BlobStore(settings.blobs_dir)
     provider = FakeProvider()

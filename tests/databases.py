@@ -1,0 +1,52 @@
+"""Database engines for data-layer tests: SQLite always, PostgreSQL when the environment has one.
+
+Set REELGATE_TEST_DATABASE_URL (e.g. postgresql://root@127.0.0.1:5432/test) to run the store and
+runner tests against PostgreSQL too; each test gets a schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+
+from reelgate.store.db import sqlite_engine
+
+POSTGRES_URL_ENV = "REELGATE_TEST_DATABASE_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        return None
+    if url.startswith("postgresql://"):  # pick the psycopg 3 driver
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@contextmanager
+def engine_for(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    if backend == "sqlite":
+        engine = sqlite_engine(tmp_path / "test.sqlite3")
+        yield engine
+        engine.dispose()
+        return
+    url = postgres_url()
+    assert url is not None
+    schema = f"reelgate_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
