@@ -213,3 +213,19 @@ def test_first_frame_uses_reference_mean_not_black(client: OpenAI):
     video = client.videos.create_and_poll(prompt="Colourful shapes", size="1280x720")
     first = decode_mp4(client.videos.download_content(video.id).content).first_frame
     assert first.std() > 10 and np.unique(first.reshape(-1, 3), axis=0).shape[0] > 50
+
+
+def test_status_and_progress_move_forward(client: OpenAI):
+    video = client.videos.create(prompt="Progress", seconds="12", size="1280x720")
+    seen: list[tuple[str, int]] = [(video.status, video.progress)]
+    deadline = time.monotonic() + 120
+    while seen[-1][0] not in ("completed", "failed") and time.monotonic() < deadline:
+        current = client.videos.retrieve(video.id)
+        seen.append((current.status, current.progress))
+        time.sleep(0.05)
+    order = {"queued": 0, "in_progress": 1, "completed": 2}
+    assert seen[-1] == ("completed", 100), seen[-1]
+    assert [order[s] for s, _ in seen] == sorted(order[s] for s, _ in seen)
+    running = [p for s, p in seen if s == "in_progress"]
+    assert running == sorted(running), "progress never goes back"
+    assert len(set(running)) >= 3, f"progress should rise in steps, saw {sorted(set(running))}"
