@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,26 +41,35 @@ def banner(settings: Settings) -> Panel:
 @cli.command()
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on. [env: REELGATE_HOST]")
+        str | None,
+        typer.Option(help="Address to listen on (default 127.0.0.1; env REELGATE_HOST)."),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="Port to listen on. [env: REELGATE_PORT]")
+        int | None, typer.Option(help="Port to listen on (default 8000; env REELGATE_PORT).")
     ] = None,
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="Where the SQLite database and assets live. [env: REELGATE_DATA_DIR]"),
+        typer.Option(
+            help="Where the SQLite database and media files live (default ./reelgate-data; "
+            "env REELGATE_DATA_DIR)."
+        ),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Job workers inside this process (0: API only). [env: REELGATE_WORKERS]"),
+        typer.Option(
+            help="In-process job workers, 0 for API only (default 2; env REELGATE_WORKERS)."
+        ),
     ] = None,
     access_log: Annotated[
         bool | None,
         typer.Option(
-            "--access-log/--no-access-log", help="Log every request. [env: REELGATE_ACCESS_LOG]"
+            "--access-log/--no-access-log",
+            help="Log every request (default on; env REELGATE_ACCESS_LOG).",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[
+        str, typer.Option(help="Log level: debug, info, warning, error.")
+    ] = "info",
 ) -> None:
     """Run the HTTP server with in-process workers (SQLite + files under the data directory)."""
     overrides: dict[str, Any] = {
@@ -75,6 +85,8 @@ def serve(
     }
     settings = Settings(**overrides)
     from reelgate.app import create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)-9s %(name)s: %(message)s")
 
     console.print(banner(settings))
     uvicorn.run(
