@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, insert, or_, select, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, RowMapping
 
 from reelgate.core.models import (
@@ -25,6 +35,9 @@ from reelgate.core.models import (
     VideoSpec,
 )
 from reelgate.store.schema import assets, generations, jobs, metadata
+
+# Built once: status polling is the most frequent call, and building the statement is not free.
+_JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -86,7 +99,7 @@ class JobStore:
 
     def get_job(self, job_id: str, *, with_generations: bool = False) -> Job | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+            row = conn.execute(_JOB_BY_ID, {"job_id": job_id}).mappings().first()
             if row is None:
                 return None
             gens = self._generations(conn, [job_id]).get(job_id, []) if with_generations else []
