@@ -15,6 +15,7 @@ from reelgate import __version__
 from reelgate.api import openai_videos
 from reelgate.api.dialect import DialectPrefixes
 from reelgate.config import Settings
+from reelgate.core.events import JobEvents
 from reelgate.core.jobs import JobService
 from reelgate.providers.registry import ProviderRegistry, default_registry
 from reelgate.runner.worker import WorkerPool
@@ -41,9 +42,13 @@ def create_app(
         store.create_schema()
         blobs = BlobStore(settings.blobs_dir)
         blobs.clear_staging()
-        pool = WorkerPool(store, blobs, registry, settings)
+        events = JobEvents()
+        pool = WorkerPool(store, blobs, registry, settings, on_change=events.publish)
         app.state.settings = settings
-        app.state.jobs = JobService(store, blobs, registry, settings, on_queued=pool.wake)
+        app.state.events = events
+        app.state.jobs = JobService(
+            store, blobs, registry, settings, on_queued=pool.wake, on_change=events.publish
+        )
         pool.start(settings.workers)
         try:
             yield

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from reelgate.config import Settings
+from reelgate.core.errors import NotFound
 from reelgate.core.jobs import JobService, NewVideo
 from reelgate.core.models import AssetVariant, JobStatus, Phase
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
@@ -183,3 +184,28 @@ def test_threads_pick_up_queued_work_when_woken(parts):
     finally:
         pool.stop()
     assert done.is_set()
+
+
+def test_outputs_can_be_found_by_generation_id(parts):
+    jobs, pool, _, _ = parts
+    job_id = new_job(jobs, variants=2)
+    pool.run_one("w")
+    second = jobs.get(job_id, with_generations=True).generations[1]
+    job, generation = jobs.generation(second.id)
+    assert (job.id, generation.index) == (job_id, 1)
+    _, path = jobs.generation_content(second.id, AssetVariant.THUMBNAIL)
+    assert path.read_bytes() == b"p-1-thumbnail.webp"
+    with pytest.raises(NotFound):
+        jobs.generation("gen_missing")
+
+
+def test_every_state_change_is_announced(parts, tmp_path):
+    jobs, pool, _, _ = parts
+    announced: list[str] = []
+    pool._on_change = announced.append
+    jobs._on_change = announced.append
+    job_id = new_job(jobs)
+    pool.run_one("w")
+    jobs.delete(job_id)
+    # created, claimed, progress (10, 50, processing), completed, deleted
+    assert announced.count(job_id) >= 5 and set(announced) == {job_id}

@@ -18,7 +18,16 @@ from typing import BinaryIO
 from reelgate.config import Settings
 from reelgate.core.errors import Conflict, InvalidRequest, NotFound, NotReady
 from reelgate.core.ids import new_job_id
-from reelgate.core.models import Asset, AssetVariant, Job, JobKind, JobStatus, Operation, VideoSpec
+from reelgate.core.models import (
+    Asset,
+    AssetVariant,
+    Generation,
+    Job,
+    JobKind,
+    JobStatus,
+    Operation,
+    VideoSpec,
+)
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
 from reelgate.media.probe import probe_video
@@ -79,6 +88,7 @@ class JobService:
         providers: ProviderRegistry,
         settings: Settings,
         on_queued: Callable[[], None] = lambda: None,
+        on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -86,6 +96,7 @@ class JobService:
         self.providers = providers
         self.settings = settings
         self._on_queued = on_queued
+        self._on_change = on_change
         self._clock = clock
 
     # -- reads ---------------------------------------------------------------------------------
@@ -116,6 +127,28 @@ class JobService:
         asset = generation.assets.get(variant) if generation else None
         if asset is None:
             raise NotFound(f"Video '{job_id}' has no {variant.value} content.", param="variant")
+        return asset, self.blobs.path(asset.blob_key)
+
+    def generation(self, generation_id: str) -> tuple[Job, Generation]:
+        """A produced output by its own id (Azure's generation id, the app API's file id)."""
+        job_id = self.store.job_id_of_generation(generation_id)
+        job = self.store.get_job(job_id, with_generations=True) if job_id else None
+        generation = (
+            next((g for g in job.generations if g.id == generation_id), None) if job else None
+        )
+        if job is None or generation is None:
+            raise NotFound(
+                f"Generation with id '{generation_id}' not found.", param="generation_id"
+            )
+        return job, generation
+
+    def generation_content(self, generation_id: str, variant: AssetVariant) -> tuple[Asset, Path]:
+        _, generation = self.generation(generation_id)
+        asset = generation.assets.get(variant)
+        if asset is None:
+            raise NotFound(
+                f"Generation '{generation_id}' has no {variant.value} content.", param="variant"
+            )
         return asset, self.blobs.path(asset.blob_key)
 
     # -- creation ------------------------------------------------------------------------------
@@ -167,6 +200,7 @@ class JobService:
         self.store.delete_job(job_id)
         self.blobs.delete_prefix(output_prefix(job_id))
         self.blobs.delete_prefix(input_prefix(job_id))
+        self._on_change(job_id)
         return job
 
     # -- helpers -------------------------------------------------------------------------------
@@ -231,6 +265,7 @@ class JobService:
             self.blobs.delete_prefix(input_prefix(job_id))
             raise
         self._on_queued()
+        self._on_change(job_id)
         return job
 
     def _read_limited(self, upload: ClientFile) -> bytes:

@@ -29,6 +29,7 @@ class LeaseProgress:
         worker_id: str,
         lease_seconds: float,
         stopping: threading.Event,
+        on_change: Callable[[str], None] = lambda _job_id: None,
         min_interval: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -37,6 +38,7 @@ class LeaseProgress:
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
         self._stopping = stopping
+        self._on_change = on_change
         self._min_interval = min_interval
         self._clock = clock
         self._last_write = 0.0
@@ -63,3 +65,5 @@ class LeaseProgress:
         if not alive:
             raise JobCancelled(self._job_id)
         self._last_write, self._last_progress, self._last_phase = now, value, phase
+        if changed:
+            self._on_change(self._job_id)

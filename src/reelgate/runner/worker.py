@@ -46,9 +46,11 @@ class WorkerPool:
         blobs: BlobStore,
         providers: ProviderRegistry,
         settings: Settings,
+        on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self._on_change = on_change
         self.blobs = blobs
         self.providers = providers
         self.settings = settings
@@ -106,6 +108,7 @@ class WorkerPool:
         job = self.store.claim_job(worker_id, self._clock(), self.settings.lease_seconds)
         if job is None:
             return False
+        self._on_change(job.id)
         if job.attempts > self.settings.max_attempts:
             self._fail(
                 job,
@@ -119,6 +122,7 @@ class WorkerPool:
             self._run(job, worker_id, workdir)
         except WorkerStopping:
             self.store.release_job(job.id, worker_id)
+            self._on_change(job.id)
         except JobCancelled:
             self.blobs.delete_prefix(output_prefix(job.id))
         except SourceUnavailable as exc:
@@ -134,7 +138,12 @@ class WorkerPool:
 
     def _run(self, job: Job, worker_id: str, workdir: Path) -> None:
         progress = LeaseProgress(
-            self.store, job.id, worker_id, self.settings.lease_seconds, self._stopping
+            self.store,
+            job.id,
+            worker_id,
+            self.settings.lease_seconds,
+            self._stopping,
+            on_change=self._on_change,
         )
         task = self._task(job)
         provider = self.providers.get(job.provider)
@@ -145,6 +154,7 @@ class WorkerPool:
             # Deleted while we were finishing: drop what we just stored.
             self.blobs.delete_prefix(output_prefix(job.id))
             return
+        self._on_change(job.id)
         log.info("job %s completed (%d output(s))", job.id, len(produced))
 
     def _task(self, job: Job) -> VideoTask:
@@ -210,3 +220,4 @@ class WorkerPool:
     def _fail(self, job: Job, worker_id: str, code: str, message: str) -> None:
         self.store.fail_job(job.id, self._clock(), JobError(code=code, message=message), worker_id)
         self.blobs.delete_prefix(output_prefix(job.id))
+        self._on_change(job.id)

@@ -129,6 +129,12 @@ class JobStore:
             rows = conn.execute(query).mappings().all()
         return [_job_from_row(row) for row in rows[:limit]], len(rows) > limit
 
+    def job_id_of_generation(self, generation_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(generations.c.job_id).where(generations.c.id == generation_id)
+            ).scalar_one_or_none()
+
     def _generations(self, conn: Connection, job_ids: list[str]) -> dict[str, list[Generation]]:
         gen_rows = conn.execute(
             select(generations).where(generations.c.job_id.in_(job_ids)).order_by(generations.c.idx)
