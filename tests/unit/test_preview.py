@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from reelgate.core.models import Operation, Phase
+from reelgate.core.models import AssetVariant, Operation, Phase
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.probe import iter_frames, probe_video
 from reelgate.media.thumbs import SpritesheetLayout
@@ -66,7 +66,9 @@ def mean_abs_difference(first: np.ndarray, second: np.ndarray) -> float:
 def source_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2 s clip to remix, edit and extend."""
     workdir = tmp_path_factory.mktemp("source")
-    return render(make_task(prompt="neon city at night", seconds=2), workdir)[0].video
+    return render(make_task(prompt="neon city at night", seconds=2), workdir)[0].files[
+        AssetVariant.VIDEO
+    ]
 
 
 def test_provider_satisfies_the_contract() -> None:
@@ -76,28 +78,28 @@ def test_provider_satisfies_the_contract() -> None:
 
 def test_generate_writes_video_thumbnail_and_spritesheet(tmp_path: Path) -> None:
     (result,) = render(make_task(seconds=2), tmp_path)
-    assert result.video == tmp_path / "0" / "video.mp4"
+    assert result.files[AssetVariant.VIDEO] == tmp_path / "0" / "video.mp4"
     assert (result.index, result.width, result.height, result.seconds) == (0, WIDTH, HEIGHT, 2.0)
-    info = probe_video(result.video)
+    info = probe_video(result.files[AssetVariant.VIDEO])
     assert (info.width, info.height, info.frames, info.duration) == (WIDTH, HEIGHT, 48, 2.0)
     assert (info.codec, info.pix_fmt) == ("h264", "yuv420p")
-    with Image.open(result.thumbnail) as thumbnail:
+    with Image.open(result.files[AssetVariant.THUMBNAIL]) as thumbnail:
         assert thumbnail.format == "WEBP" and thumbnail.size == (WIDTH, HEIGHT)
     layout = SpritesheetLayout.plan(48, 24, WIDTH, HEIGHT)
-    with Image.open(result.spritesheet) as sheet:
+    with Image.open(result.files[AssetVariant.SPRITESHEET]) as sheet:
         # Frames smaller than a tile are not upscaled: 48 tiles of 128x96 in 10 columns.
         assert sheet.format == "JPEG" and sheet.size == layout.sheet_size == (1280, 480)
 
 
 def test_same_task_gives_identical_frames_and_bytes(tmp_path: Path) -> None:
-    first = render(make_task(), tmp_path / "a")[0].video
-    second = render(make_task(), tmp_path / "b")[0].video
+    first = render(make_task(), tmp_path / "a")[0].files[AssetVariant.VIDEO]
+    second = render(make_task(), tmp_path / "b")[0].files[AssetVariant.VIDEO]
     assert digest(frames_of(first)) == digest(frames_of(second))
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_frames_move_over_time(tmp_path: Path) -> None:
-    frames = frames_of(render(make_task(), tmp_path)[0].video)
+    frames = frames_of(render(make_task(), tmp_path)[0].files[AssetVariant.VIDEO])
     assert mean_abs_difference(frames[0], frames[-1]) > 2
 
 
@@ -107,19 +109,19 @@ def test_frames_move_over_time(tmp_path: Path) -> None:
     ids=["prompt", "seed"],
 )
 def test_a_different_request_looks_different(tmp_path: Path, change: dict[str, object]) -> None:
-    base = frames_of(render(make_task(), tmp_path / "a")[0].video)
-    other = frames_of(render(make_task(**change), tmp_path / "b")[0].video)
+    base = frames_of(render(make_task(), tmp_path / "a")[0].files[AssetVariant.VIDEO])
+    other = frames_of(render(make_task(**change), tmp_path / "b")[0].files[AssetVariant.VIDEO])
     assert mean_abs_difference(base[0], other[0]) > 10
 
 
 def test_variants_differ_from_each_other(tmp_path: Path) -> None:
     results = render(make_task(n_variants=2), tmp_path)
     assert [r.index for r in results] == [0, 1]
-    assert [r.video for r in results] == [
+    assert [r.files[AssetVariant.VIDEO] for r in results] == [
         tmp_path / "0" / "video.mp4",
         tmp_path / "1" / "video.mp4",
     ]
-    first, second = (frames_of(r.video)[0] for r in results)
+    first, second = (frames_of(r.files[AssetVariant.VIDEO])[0] for r in results)
     assert mean_abs_difference(first, second) > 10
 
 
@@ -129,7 +131,7 @@ def test_reference_image_fills_the_first_frame(tmp_path: Path) -> None:
     (result,) = render(
         make_task(reference_image=reference, width=160, height=240), tmp_path / "out"
     )
-    red, green, blue = frames_of(result.video)[0].reshape(-1, 3).mean(axis=0)
+    red, green, blue = frames_of(result.files[AssetVariant.VIDEO])[0].reshape(-1, 3).mean(axis=0)
     assert red > 150 and green < 90 and blue < 90
 
 
@@ -152,7 +154,7 @@ def test_remix_renders_at_the_task_size(tmp_path: Path, source_video: Path) -> N
         source_prompt="neon city at night",
     )
     (result,) = render(task, tmp_path)
-    remix = frames_of(result.video)
+    remix = frames_of(result.files[AssetVariant.VIDEO])
     assert len(remix) == 48
     assert mean_abs_difference(remix[10], frames_of(source_video)[10]) > 5
 
@@ -165,14 +167,14 @@ def test_edit_output_lasts_the_requested_time(
         prompt="golden hour", seconds=seconds, operation=Operation.EDIT, source_video=source_video
     )
     (result,) = render(task, tmp_path)
-    info = probe_video(result.video)
+    info = probe_video(result.files[AssetVariant.VIDEO])
     assert (info.frames, info.duration, info.width, info.height) == (
         seconds * 24,
         seconds,
         WIDTH,
         HEIGHT,
     )
-    edited, source = frames_of(result.video), frames_of(source_video)
+    edited, source = frames_of(result.files[AssetVariant.VIDEO]), frames_of(source_video)
     assert mean_abs_difference(edited[5], source[5]) > 8  # visibly treated
     if seconds == 3:  # the 2 s source loops: output frame 48 is source frame 0 again
         assert mean_abs_difference(edited[48], edited[0]) < mean_abs_difference(
@@ -182,7 +184,7 @@ def test_edit_output_lasts_the_requested_time(
 
 def test_edit_scales_a_source_of_another_size(tmp_path: Path, source_video: Path) -> None:
     task = make_task(width=64, height=64, operation=Operation.EDIT, source_video=source_video)
-    info = probe_video(render(task, tmp_path)[0].video)
+    info = probe_video(render(task, tmp_path)[0].files[AssetVariant.VIDEO])
     assert (info.width, info.height, info.frames) == (64, 64, 24)
 
 
@@ -197,9 +199,9 @@ def test_extend_starts_with_the_source_and_adds_a_new_segment(
     )
     (result,) = render(task, tmp_path)
     assert result.seconds == 3.0
-    info = probe_video(result.video)
+    info = probe_video(result.files[AssetVariant.VIDEO])
     assert (info.frames, info.duration) == (72, 3.0)
-    extended, source = frames_of(result.video), frames_of(source_video)
+    extended, source = frames_of(result.files[AssetVariant.VIDEO]), frames_of(source_video)
     for index in range(48):  # re-encoded, so close rather than identical
         assert mean_abs_difference(extended[index], source[index]) < 3
     assert mean_abs_difference(extended[-1], source[-1]) > 10
@@ -276,9 +278,9 @@ def test_scene_derivation_is_pinned() -> None:
 @pytest.mark.slow
 def test_full_size_portrait_clip(tmp_path: Path) -> None:
     (result,) = render(make_task(width=720, height=1280, seconds=4), tmp_path)
-    info = probe_video(result.video)
+    info = probe_video(result.files[AssetVariant.VIDEO])
     assert (info.width, info.height, info.frames, info.duration) == (720, 1280, 96, 4.0)
-    with av.open(str(result.video)) as container:
+    with av.open(str(result.files[AssetVariant.VIDEO])) as container:
         assert sum(1 for _ in container.decode(video=0)) == 96
 
 

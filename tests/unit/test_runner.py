@@ -46,16 +46,13 @@ class FakeProvider:
             folder.mkdir()
             for name in ("video.mp4", "thumbnail.webp", "spritesheet.jpg"):
                 (folder / name).write_bytes(f"{task.prompt}-{index}-{name}".encode())
+            files = {
+                AssetVariant.VIDEO: folder / "video.mp4",
+                AssetVariant.THUMBNAIL: folder / "thumbnail.webp",
+                AssetVariant.SPRITESHEET: folder / "spritesheet.jpg",
+            }
             outputs.append(
-                RenderedVideo(
-                    index,
-                    task.width,
-                    task.height,
-                    float(task.seconds),
-                    folder / "video.mp4",
-                    folder / "thumbnail.webp",
-                    folder / "spritesheet.jpg",
-                )
+                RenderedVideo(index, task.width, task.height, float(task.seconds), files)
             )
         return outputs
 

@@ -43,8 +43,34 @@ class Phase(StrEnum):
 
 class AssetVariant(StrEnum):
     VIDEO = "video"
-    THUMBNAIL = "thumbnail"
+    VIDEO_LOW = "video_low"  # a smaller re-encode (Azure's quality=low)
+    THUMBNAIL = "thumbnail"  # WebP (OpenAI's thumbnail variant)
+    THUMBNAIL_JPEG = "thumbnail_jpeg"  # JPEG (Azure's content/thumbnail)
     SPRITESHEET = "spritesheet"
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class InpaintSpec(BaseModel):
+    """Client media placed into the video from a frame on (Azure's inpaint items).
+
+    The crop bounds are fractions: they select that part of the media item, which is shown in
+    the same part of the frame.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    file_name: str
+    blob_key: str
+    kind: MediaKind
+    frame_index: int
+    left: float = 0.0
+    top: float = 0.0
+    right: float = 1.0
+    bottom: float = 1.0
 
 
 class VideoSpec(BaseModel):
@@ -67,6 +93,7 @@ class VideoSpec(BaseModel):
     reference_image_key: str | None = None
     # For extensions: the length of the new segment (`seconds` is the stitched total).
     extension_seconds: int | None = None
+    inpaint: tuple[InpaintSpec, ...] = ()
 
 
 class JobError(BaseModel):

@@ -6,7 +6,7 @@ come from clients (an upload, or a video the client points at) and the fix is th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -133,3 +133,31 @@ def _reason(error: Exception) -> str:
     if isinstance(error, av.FFmpegError) and error.strerror:
         return str(error.strerror)
     return type(error).__name__
+
+
+class FrameCursor:
+    """Sequential access to decoded frames that rewinds by decoding again from the start.
+
+    Asking past the last frame gives the last frame (the container over-reported its count, or
+    the caller holds the end), so long videos are never held in memory.
+    """
+
+    def __init__(self, open_frames: Callable[[], Iterator[np.ndarray]]) -> None:
+        self._open = open_frames
+        self._frames = open_frames()
+        self._index = -1
+        self._current: np.ndarray | None = None
+
+    def frame_at(self, index: int) -> np.ndarray:
+        if index < self._index:
+            self._frames = self._open()
+            self._index = -1
+        while self._index < index:
+            following = next(self._frames, None)
+            if following is None:  # the container over-reported its frame count
+                break
+            self._current = following
+            self._index += 1
+        if self._current is None:
+            raise InvalidMediaError("the source video has no decodable frames")
+        return self._current

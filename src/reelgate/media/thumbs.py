@@ -39,11 +39,35 @@ def shrink_to_long_side(frame: np.ndarray, long_side: int) -> Image.Image:
     return image
 
 
+_THUMBNAIL_FORMATS = {
+    ".webp": {"format": "WEBP", "quality": 80, "method": 4},
+    ".jpg": {"format": "JPEG", "quality": 85},
+    ".jpeg": {"format": "JPEG", "quality": 85},
+}
+
+
 def write_thumbnail(frame: np.ndarray, path: Path, *, long_side: int = THUMBNAIL_LONG_SIDE) -> Path:
-    """Save `frame` (HxWx3 uint8 RGB) as a WebP no larger than `long_side` on its longer side."""
-    image = shrink_to_long_side(frame, long_side)
-    image.save(path, format="WEBP", quality=80, method=4)
+    """Save `frame` (HxWx3 uint8 RGB) no larger than `long_side` on its longer side, as WebP or
+    JPEG according to the suffix of `path`."""
+    options = _THUMBNAIL_FORMATS.get(path.suffix.lower())
+    if options is None:
+        raise ValueError(f"unsupported thumbnail format: {path.name}")
+    shrink_to_long_side(frame, long_side).save(path, **options)
     return path
+
+
+def half_size(width: int, height: int) -> tuple[int, int]:
+    """Dimensions of the low-quality copy: half of each side, kept even for H.264 4:2:0."""
+    return max(2, width // 2 - (width // 2) % 2), max(2, height // 2 - (height // 2) % 2)
+
+
+def halve(frame: np.ndarray) -> np.ndarray:
+    """`frame` at `half_size`, each pixel the mean of a 2x2 block (a box filter: no aliasing)."""
+    height, width = frame.shape[:2]
+    out_width, out_height = half_size(width, height)
+    block = frame[: out_height * 2, : out_width * 2].astype(np.uint16)
+    total = block[0::2, 0::2] + block[1::2, 0::2] + block[0::2, 1::2] + block[1::2, 1::2]
+    return ((total + 2) >> 2).astype(np.uint8)
 
 
 @dataclass(frozen=True)

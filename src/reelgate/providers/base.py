@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reelgate.core.models import Operation, Phase
+from reelgate.core.models import AssetVariant, MediaKind, Operation, Phase
 
 
 class JobCancelled(Exception):
@@ -21,6 +21,20 @@ class JobCancelled(Exception):
 class ProgressSink(Protocol):
     def __call__(self, progress: float, phase: Phase = Phase.RUNNING) -> None:
         """Report progress in 0..100. May raise `JobCancelled` to stop the work early."""
+
+
+@dataclass(frozen=True)
+class InpaintLayer:
+    """Client media shown from `frame_index` on, its crop (fractions) shown in the same part of
+    the frame."""
+
+    path: Path
+    kind: MediaKind
+    frame_index: int
+    left: float = 0.0
+    top: float = 0.0
+    right: float = 1.0
+    bottom: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,19 +53,22 @@ class VideoTask:
     reference_image: Path | None = None  # a validated image file (PNG)
     source_video: Path | None = None  # the video to remix, edit or extend
     source_prompt: str | None = None  # the prompt that produced `source_video`, when known
+    inpaint: tuple[InpaintLayer, ...] = ()
 
 
 @dataclass(frozen=True)
 class RenderedVideo:
-    """One output variant, as files inside the provider's work directory."""
+    """One output variant, as files inside the provider's work directory.
+
+    `files` must hold VIDEO (H.264 MP4); a provider adds what it can of VIDEO_LOW (smaller MP4),
+    THUMBNAIL (WebP), THUMBNAIL_JPEG and SPRITESHEET (JPEG grid of frames).
+    """
 
     index: int
     width: int
     height: int
     seconds: float
-    video: Path  # H.264 MP4
-    thumbnail: Path  # WebP
-    spritesheet: Path  # JPEG grid of frames
+    files: dict[AssetVariant, Path]
 
 
 class VideoProvider(Protocol):

@@ -20,7 +20,7 @@ from reelgate.core.ids import new_generation_id
 from reelgate.core.jobs import output_prefix
 from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobError, Phase
 from reelgate.media.errors import InvalidMediaError
-from reelgate.providers.base import JobCancelled, RenderedVideo, VideoTask
+from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
 from reelgate.store.blobs import BlobStore
@@ -30,7 +30,9 @@ log = logging.getLogger("reelgate.worker")
 
 _MEDIA_TYPES = {
     AssetVariant.VIDEO: ("video.mp4", "video/mp4"),
+    AssetVariant.VIDEO_LOW: ("video-low.mp4", "video/mp4"),
     AssetVariant.THUMBNAIL: ("thumbnail.webp", "image/webp"),
+    AssetVariant.THUMBNAIL_JPEG: ("thumbnail.jpg", "image/jpeg"),
     AssetVariant.SPRITESHEET: ("spritesheet.jpg", "image/jpeg"),
 }
 
@@ -175,6 +177,18 @@ class WorkerPool:
         elif spec.source_video_key is not None:
             source_video = self.blobs.path(spec.source_video_key)
         reference = self.blobs.path(spec.reference_image_key) if spec.reference_image_key else None
+        inpaint = tuple(
+            InpaintLayer(
+                path=self.blobs.path(item.blob_key),
+                kind=item.kind,
+                frame_index=item.frame_index,
+                left=item.left,
+                top=item.top,
+                right=item.right,
+                bottom=item.bottom,
+            )
+            for item in spec.inpaint
+        )
         return VideoTask(
             job_id=job.id,
             prompt=spec.prompt,
@@ -188,16 +202,12 @@ class WorkerPool:
             reference_image=reference,
             source_video=source_video,
             source_prompt=source_prompt,
+            inpaint=inpaint,
         )
 
     def _store_outputs(self, job: Job, item: RenderedVideo) -> Generation:
-        files = {
-            AssetVariant.VIDEO: item.video,
-            AssetVariant.THUMBNAIL: item.thumbnail,
-            AssetVariant.SPRITESHEET: item.spritesheet,
-        }
         stored: dict[AssetVariant, Asset] = {}
-        for variant, path in files.items():
+        for variant, path in item.files.items():
             name, media_type = _MEDIA_TYPES[variant]
             blob = self.blobs.put_file(f"{output_prefix(job.id)}/{item.index}/{name}", path)
             stored[variant] = Asset(

@@ -9,19 +9,26 @@ FFmpeg/x264 build).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from reelgate.core.models import Operation, Phase
+from reelgate.core.models import AssetVariant, Operation, Phase
 from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET, Mp4Writer
 from reelgate.media.errors import InvalidMediaError
-from reelgate.media.probe import VideoInfo, iter_frames, probe_video
-from reelgate.media.thumbs import SpritesheetBuilder, SpritesheetLayout, write_thumbnail
+from reelgate.media.probe import FrameCursor, VideoInfo, iter_frames, probe_video
+from reelgate.media.thumbs import (
+    SpritesheetBuilder,
+    SpritesheetLayout,
+    half_size,
+    halve,
+    write_thumbnail,
+)
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
+from reelgate.providers.preview.inpaint import InpaintCompositor
 from reelgate.providers.preview.render import ColorGrade, SceneRenderer, crossfade
 from reelgate.providers.preview.scenes import Scene, build_scene, scene_key
 
@@ -29,6 +36,8 @@ from reelgate.providers.preview.scenes import Scene, build_scene, scene_key
 _FRAMES_SHARE = 95.0
 # Extensions dissolve from the source's last frame into the new scene over this long.
 _CROSSFADE_SECONDS = 0.75
+# The low-quality copy (Azure's quality=low): half the size, and a higher CRF.
+_LOW_CRF = 30
 # Edits keep this much of the new scene's shapes' opacity, so the footage stays visible.
 _EDIT_SHAPE_OPACITY = 0.45
 
@@ -72,19 +81,29 @@ class PreviewVideoProvider:
             raise ValueError(f"nothing to render: {task.seconds} s at {task.fps} fps")
         layout = SpritesheetLayout.plan(total, task.fps, task.width, task.height)
         report_every = max(1, task.fps // 4)
-        finished: list[tuple[int, Path, np.ndarray, SpritesheetBuilder]] = []
+        finished: list[tuple[int, Path, Path, np.ndarray, SpritesheetBuilder]] = []
 
+        inpaint = InpaintCompositor(task.inpaint, task.width, task.height, task.fps)
+        low_width, low_height = half_size(task.width, task.height)
         for variant in range(task.n_variants):
             variant_dir = workdir / str(variant)
             variant_dir.mkdir(parents=True, exist_ok=True)
             video_path = variant_dir / "video.mp4"
+            low_path = variant_dir / "video-low.mp4"
             sprites = SpritesheetBuilder(layout)
             thumbnail_frame: np.ndarray | None = None
-            with Mp4Writer(
-                video_path, task.width, task.height, task.fps, preset=self.preset, crf=self.crf
-            ) as writer:
-                for index, frame in enumerate(_frames(task, variant, inputs, total)):
+            with (
+                Mp4Writer(
+                    video_path, task.width, task.height, task.fps, preset=self.preset, crf=self.crf
+                ) as writer,
+                Mp4Writer(
+                    low_path, low_width, low_height, task.fps, preset=self.preset, crf=_LOW_CRF
+                ) as low_writer,
+            ):
+                for index, rendered in enumerate(_frames(task, variant, inputs, total)):
+                    frame = inpaint.apply(rendered, index)
                     writer.write(frame)
+                    low_writer.write(halve(frame))
                     sprites.offer(index, frame)
                     if index == total // 3:
                         thumbnail_frame = frame.copy()
@@ -93,26 +112,32 @@ class PreviewVideoProvider:
                         progress(_FRAMES_SHARE * done / (task.n_variants * total), Phase.RUNNING)
                 if writer.frames_written != total:
                     raise RuntimeError(f"rendered {writer.frames_written} frames, expected {total}")
-            written.append(video_path)
+            written.extend((video_path, low_path))
             assert thumbnail_frame is not None  # total // 3 < total, so it was captured
-            finished.append((variant, video_path, thumbnail_frame, sprites))
+            finished.append((variant, video_path, low_path, thumbnail_frame, sprites))
 
         results: list[RenderedVideo] = []
-        for done, (variant, video_path, thumbnail_frame, sprites) in enumerate(finished, start=1):
-            thumbnail = write_thumbnail(thumbnail_frame, video_path.with_name("thumbnail.webp"))
-            written.append(thumbnail)
-            spritesheet = video_path.with_name("spritesheet.jpg")
-            sprites.save(spritesheet)
-            written.append(spritesheet)
+        for done, (variant, video_path, low_path, thumbnail_frame, sprites) in enumerate(
+            finished, start=1
+        ):
+            files = {
+                AssetVariant.VIDEO: video_path,
+                AssetVariant.VIDEO_LOW: low_path,
+                AssetVariant.THUMBNAIL: video_path.with_name("thumbnail.webp"),
+                AssetVariant.THUMBNAIL_JPEG: video_path.with_name("thumbnail.jpg"),
+                AssetVariant.SPRITESHEET: video_path.with_name("spritesheet.jpg"),
+            }
+            for variant_kind in (AssetVariant.THUMBNAIL, AssetVariant.THUMBNAIL_JPEG):
+                written.append(write_thumbnail(thumbnail_frame, files[variant_kind]))
+            sprites.save(files[AssetVariant.SPRITESHEET])
+            written.append(files[AssetVariant.SPRITESHEET])
             results.append(
                 RenderedVideo(
                     index=variant,
                     width=task.width,
                     height=task.height,
                     seconds=total / task.fps,
-                    video=video_path,
-                    thumbnail=thumbnail,
-                    spritesheet=spritesheet,
+                    files=files,
                 )
             )
             share = 100.0 - _FRAMES_SHARE
@@ -238,31 +263,7 @@ def _source_frames(
     """
     source_fps = info.fps or float(task.fps)
     fit = (task.width, task.height)
-    decoder = _Restartable(lambda: iter_frames(path, fit=fit))
+    decoder = FrameCursor(lambda: iter_frames(path, fit=fit))
     for output_index in range(count):
         position = int(output_index * source_fps / task.fps + 1e-6)
         yield decoder.frame_at(position % max(1, info.frames))
-
-
-class _Restartable:
-    """Sequential access to decoded frames that rewinds by decoding again from the start."""
-
-    def __init__(self, open_frames: Callable[[], Iterator[np.ndarray]]) -> None:
-        self._open = open_frames
-        self._frames = open_frames()
-        self._index = -1
-        self._current: np.ndarray | None = None
-
-    def frame_at(self, index: int) -> np.ndarray:
-        if index < self._index:
-            self._frames = self._open()
-            self._index = -1
-        while self._index < index:
-            following = next(self._frames, None)
-            if following is None:  # the container over-reported its frame count
-                break
-            self._current = following
-            self._index += 1
-        if self._current is None:
-            raise InvalidMediaError("the source video has no decodable frames")
-        return self._current
