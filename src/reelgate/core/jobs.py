@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,18 +22,20 @@ from reelgate.core.models import (
     Asset,
     AssetVariant,
     Generation,
+    InpaintSpec,
     Job,
     JobKind,
     JobStatus,
+    MediaKind,
     Operation,
     VideoSpec,
 )
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
-from reelgate.media.probe import probe_video
+from reelgate.media.probe import VideoInfo, probe_video
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.store.blobs import BlobStore
-from reelgate.store.db import JobStore
+from reelgate.store.db import JobStore, StateFilter
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
 _COPY_CHUNK = 1024 * 1024
@@ -53,6 +55,20 @@ class ClientFile:
 
 
 @dataclass(frozen=True)
+class NewInpaintItem:
+    """Client media to place into the video (validated and stored when the job is created)."""
+
+    upload: ClientFile
+    file_name: str
+    kind: MediaKind
+    frame_index: int
+    left: float = 0.0
+    top: float = 0.0
+    right: float = 1.0
+    bottom: float = 1.0
+
+
+@dataclass(frozen=True)
 class NewVideo:
     prompt: str
     model: str
@@ -62,6 +78,7 @@ class NewVideo:
     n_variants: int = 1
     seed: int | None = None
     reference_image: ClientFile | None = None
+    inpaint: tuple[NewInpaintItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,9 +124,22 @@ class JobService:
             raise NotFound(f"Video with id '{job_id}' not found.", param="video_id")
         return job
 
-    def list(self, *, limit: int, descending: bool, after: str | None) -> tuple[list[Job], bool]:
+    def list(
+        self,
+        *,
+        limit: int,
+        descending: bool,
+        after: str | None = None,
+        before: str | None = None,
+        states: Sequence[StateFilter] | None = None,
+    ) -> tuple[list[Job], bool]:
         return self.store.list_jobs(
-            kind=JobKind.VIDEO, limit=limit, descending=descending, after=after
+            kind=JobKind.VIDEO,
+            limit=limit,
+            descending=descending,
+            after=after,
+            before=before,
+            states=states,
         )
 
     def content(self, job_id: str, variant: AssetVariant, index: int = 0) -> tuple[Asset, Path]:
@@ -155,18 +185,26 @@ class JobService:
 
     def create_video(self, new: NewVideo) -> Job:
         job_id = new_job_id()
-        reference_key = None
-        if new.reference_image is not None:
-            reference_key = self._store_reference_image(job_id, new.reference_image)
         width, height = even_size(new.width, new.height)
-        spec = VideoSpec(
-            prompt=new.prompt,
-            width=width,
-            height=height,
-            seconds=new.seconds,
-            n_variants=new.n_variants,
-            seed=new.seed,
-            reference_image_key=reference_key,
+        spec = VideoSpec(prompt=new.prompt, width=width, height=height, seconds=new.seconds)
+        try:
+            reference_key = None
+            if new.reference_image is not None:
+                reference_key = self._store_image(job_id, new.reference_image, "reference")
+            inpaint = tuple(
+                self._store_inpaint_item(job_id, number, item, spec.seconds * spec.fps)
+                for number, item in enumerate(new.inpaint)
+            )
+        except BaseException:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        spec = spec.model_copy(
+            update={
+                "n_variants": new.n_variants,
+                "seed": new.seed,
+                "reference_image_key": reference_key,
+                "inpaint": inpaint,
+            }
         )
         return self._enqueue(job_id, new.model, spec)
 
@@ -228,8 +266,9 @@ class JobService:
             model = stored.model
         else:
             assert source.upload is not None
-            key, width, height, seconds = self._store_source_video(job_id, source.upload)
-            width, height = even_size(*choose_size(width, height))
+            key, info = self._store_video(job_id, source.upload, "source-video")
+            seconds = max(1, math.ceil(info.duration - 1e-6))
+            width, height = even_size(*choose_size(info.width, info.height))
             base = {"width": width, "height": height, "seconds": seconds, "source_video_key": key}
         spec = VideoSpec(
             prompt=prompt,
@@ -279,30 +318,58 @@ class JobService:
             )
         return data
 
-    def _store_reference_image(self, job_id: str, upload: ClientFile) -> str:
+    def _store_inpaint_item(
+        self, job_id: str, number: int, item: NewInpaintItem, frames: int
+    ) -> InpaintSpec:
+        if item.frame_index >= frames:
+            raise InvalidRequest(
+                f"frame_index {item.frame_index} is past the video's last frame "
+                f"({frames - 1} at {VideoSpec.model_fields['fps'].default} frames per second).",
+                param=f"inpaint_items[{number}].frame_index",
+                code="invalid_value",
+            )
+        name = f"inpaint-{number}"
+        if item.kind is MediaKind.IMAGE:
+            key = self._store_image(job_id, item.upload, name)
+        else:
+            key, _ = self._store_video(job_id, item.upload, name)
+        return InpaintSpec(
+            file_name=item.file_name,
+            blob_key=key,
+            kind=item.kind,
+            frame_index=item.frame_index,
+            left=item.left,
+            top=item.top,
+            right=item.right,
+            bottom=item.bottom,
+        )
+
+    def _store_image(self, job_id: str, upload: ClientFile, name: str) -> str:
+        """Validate an uploaded image and keep it as `inputs/<job>/<name>.png`."""
         data = self._read_limited(upload)
         try:
             image = load_image(
                 data,
                 max_bytes=self.settings.max_upload_bytes,
                 max_pixels=self.settings.max_image_pixels,
+                label=upload.param,
             )
         except InvalidMediaError as exc:
             raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
         staging = self.blobs.staging_dir(job_id)
         try:
-            path = staging / "reference.png"
+            path = staging / f"{name}.png"
             image.save(path, format="PNG", compress_level=1)
-            return self.blobs.put_file(f"{input_prefix(job_id)}/reference.png", path).key
+            return self.blobs.put_file(f"{input_prefix(job_id)}/{name}.png", path).key
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _store_source_video(self, job_id: str, upload: ClientFile) -> tuple[str, int, int, int]:
-        """Copy an uploaded video into storage (bounded), probe it, return key, size, seconds."""
+    def _store_video(self, job_id: str, upload: ClientFile, name: str) -> tuple[str, VideoInfo]:
+        """Copy an uploaded video into storage (bounded while copying) and probe it."""
         limit = self.settings.max_upload_bytes
         staging = self.blobs.staging_dir(job_id)
         try:
-            path = staging / "source"
+            path = staging / name
             copied = 0
             with path.open("wb") as out:
                 while chunk := upload.stream.read(_COPY_CHUNK):
@@ -318,15 +385,13 @@ class JobService:
                 info = probe_video(path)
             except InvalidMediaError as exc:
                 raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
-            seconds = max(1, math.ceil(info.duration - 1e-6))
-            if seconds > self.settings.max_source_video_seconds:
+            if info.duration > self.settings.max_source_video_seconds:
                 raise InvalidRequest(
                     f"'{upload.param}' is {info.duration:.1f} s long; the limit is "
                     f"{self.settings.max_source_video_seconds} s.",
                     param=upload.param,
                     code="invalid_video",
                 )
-            key = self.blobs.put_file(f"{input_prefix(job_id)}/source-video", path).key
-            return key, info.width, info.height, seconds
+            return self.blobs.put_file(f"{input_prefix(job_id)}/{name}", path).key, info
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -6,16 +6,19 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Engine,
+    and_,
     bindparam,
     create_engine,
     delete,
     event,
+    false,
     insert,
     or_,
     select,
@@ -38,6 +41,22 @@ from reelgate.store.schema import assets, generations, jobs, metadata
 
 # Built once: status polling is the most frequent call, and building the statement is not free.
 _JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
+
+
+# (status, phases): jobs in that status, in one of those phases (None: any phase).
+StateFilter = tuple[JobStatus, tuple[Phase | None, ...] | None]
+
+
+def _state_condition(state: StateFilter) -> ColumnElement[bool]:
+    status, phases = state
+    condition = jobs.c.status == status.value
+    if phases is None:
+        return condition
+    named = [phase.value for phase in phases if phase is not None]
+    phase_match = jobs.c.phase.in_(named)
+    if None in phases:
+        phase_match = or_(phase_match, jobs.c.phase.is_(None))
+    return and_(condition, phase_match)
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -112,22 +131,31 @@ class JobStore:
         limit: int,
         descending: bool,
         after: str | None = None,
+        before: str | None = None,
         owner: str | None = None,
+        states: Sequence[StateFilter] | None = None,
     ) -> tuple[list[Job], bool]:
-        """A page of jobs ordered by id (= creation order), and whether more follow it.
+        """A page of jobs in id order (= creation order), and whether more follow in the
+        direction the page was read (`before` reads towards the start of the list).
 
-        The cursor is an id compared by value, so it stays valid after that job is deleted.
+        Cursors are ids compared by value, so they stay valid after that job is deleted.
         """
         query = select(jobs).where(jobs.c.kind == kind.value)
         if owner is not None:
             query = query.where(jobs.c.owner == owner)
+        if states is not None:
+            query = query.where(or_(false(), *(_state_condition(state) for state in states)))
         if after is not None:
             query = query.where(jobs.c.id < after if descending else jobs.c.id > after)
-        query = query.order_by(jobs.c.id.desc() if descending else jobs.c.id.asc())
-        query = query.limit(limit + 1)
+        backwards = before is not None
+        if before is not None:
+            query = query.where(jobs.c.id > before if descending else jobs.c.id < before)
+        newest_first = descending != backwards
+        query = query.order_by(jobs.c.id.desc() if newest_first else jobs.c.id.asc())
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
-        return [_job_from_row(row) for row in rows[:limit]], len(rows) > limit
+            rows = conn.execute(query.limit(limit + 1)).mappings().all()
+        page = [_job_from_row(row) for row in rows[:limit]]
+        return (page[::-1] if backwards else page), len(rows) > limit
 
     def job_id_of_generation(self, generation_id: str) -> str | None:
         with self.engine.connect() as conn:
