@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from tests.databases import BACKENDS, POSTGRES_URL_ENV, engine_for, postgres_url
 from tests.server import ServerProcess
 
-SPEC_PATH = Path(__file__).parent / "specs" / "openai-videos.json"
+SPECS = Path(__file__).parent / "specs"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -81,7 +81,14 @@ class SpecSchemas:
 
 @pytest.fixture(scope="session")
 def spec() -> SpecSchemas:
-    return SpecSchemas(SPEC_PATH)
+    """Schemas of OpenAI's official document."""
+    return SpecSchemas(SPECS / "openai-videos.json")
+
+
+@pytest.fixture(scope="session")
+def azure_spec() -> SpecSchemas:
+    """Schemas of Azure's official v1 preview document (`nullable` already converted)."""
+    return SpecSchemas(SPECS / "azure-videos.json")
 
 
 def wait_for(http: httpx.Client, video_id: str, timeout: float = 60.0) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from reelgate import __version__
-from reelgate.api import openai_videos
-from reelgate.api.dialect import DialectPrefixes
+from reelgate.api import azure_videos, openai_videos
+from reelgate.api.dialect import DialectPrefixes, mounted_copy
 from reelgate.config import Settings
 from reelgate.core.events import JobEvents
 from reelgate.core.jobs import JobService
@@ -68,6 +68,14 @@ def create_app(
     prefixes = DialectPrefixes()
     app.include_router(openai_videos.router, prefix="/v1")
     prefixes.add("/v1", openai_videos.ENVELOPE)
+    app.include_router(azure_videos.router, prefix="/openai/v1")
+    prefixes.add("/openai/v1", azure_videos.ENVELOPE)
+    # Azure also serves the OpenAI Videos API, OpenAI's envelope included: the same routes.
+    azure_openai_style = mounted_copy(
+        openai_videos.router, operation_prefix="Azure_", tags=["Azure OpenAI videos (OpenAI style)"]
+    )
+    app.include_router(azure_openai_style, prefix="/openai/v1")
+    prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
 
     async def unrouted_error(request: Request, exc: Exception) -> Response:
         """Errors raised before a route ran (no such path, wrong method), in the path's dialect."""

@@ -1,9 +1,11 @@
 """Copy the schemas the conformance tests need out of the official OpenAPI documents.
 
 The official documents are large; tests vendor only the schemas they validate against (with every
-schema those reference), in `openai-videos.json`. Regenerate after updating the documents:
+schema those reference): `openai-videos.json` and `azure-videos.json`. Azure's document is
+OpenAPI 3.0, so its `nullable: true` becomes a JSON Schema `null` type here. Regenerate after
+updating the documents:
 
-    python tests/specs/extract.py ../shared/specs/openai-openapi.yaml
+    python tests/specs/extract.py ../shared/specs
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from typing import Any
 
 import yaml
 
-ROOTS = ["VideoResource", "VideoListResource", "DeletedVideoResource", "ErrorResponse"]
+OPENAI_ROOTS = ["VideoResource", "VideoListResource", "DeletedVideoResource", "ErrorResponse"]
+AZURE_ROOTS = [
+    "VideoGenerationJob",
+    "VideoGenerationJobList",
+    "VideoGeneration",
+    "AzureOpenAIVideoGenerationErrorResponse",
+]
 HERE = Path(__file__).parent
 
 
@@ -46,14 +54,35 @@ def extract(document: dict[str, Any], roots: list[str]) -> dict[str, Any]:
     return dict(sorted(wanted.items()))
 
 
-def main(source: str) -> None:
-    with open(source, encoding="utf-8") as handle:
+def nullable_to_null_type(node: Any) -> Any:
+    """OpenAPI 3.0 `nullable: true` as JSON Schema 2020-12 (`anyOf` with `{"type": "null"}`)."""
+    if isinstance(node, list):
+        return [nullable_to_null_type(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {k: nullable_to_null_type(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True:
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def write(document_path: Path, roots: list[str], output: str, convert: bool) -> None:
+    with document_path.open(encoding="utf-8") as handle:
         document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    output = {
-        "source": "github.com/openai/openai-openapi openapi.yaml (see ../shared/specs/README.md)",
-        "components": {"schemas": extract(document, ROOTS)},
+    schemas = extract(document, roots)
+    if convert:
+        schemas = nullable_to_null_type(schemas)
+    content = {
+        "source": f"{document_path.name} (see ../shared/specs/README.md)",
+        "components": {"schemas": schemas},
     }
-    (HERE / "openai-videos.json").write_text(json.dumps(output, indent=1) + "\n")
+    (HERE / output).write_text(json.dumps(content, indent=1) + "\n")
+
+
+def main(specs: str) -> None:
+    folder = Path(specs)
+    write(folder / "openai-openapi.yaml", OPENAI_ROOTS, "openai-videos.json", convert=False)
+    write(folder / "azure-openai-v1-preview.yaml", AZURE_ROOTS, "azure-videos.json", convert=True)
 
 
 if __name__ == "__main__":

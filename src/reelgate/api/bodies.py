@@ -32,6 +32,9 @@ def fold_form(items: list[tuple[str, str | UploadFile]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, value in items:
         *parents, leaf = _path(name)
+        if leaf == "" and parents:  # `files[]`: one more item of a list
+            *parents, leaf = parents
+            value = [value]
         node = result
         for part in parents:
             child = node.setdefault(part, {})
@@ -39,16 +42,21 @@ def fold_form(items: list[tuple[str, str | UploadFile]]) -> dict[str, Any]:
                 raise InvalidRequest(f"Invalid parameter name: '{name}'.", param=name)
             node = child
         if leaf in node:
-            existing = node[leaf]
-            node[leaf] = [*existing, value] if isinstance(existing, list) else [existing, value]
+            existing = node[leaf] if isinstance(node[leaf], list) else [node[leaf]]
+            node[leaf] = existing + (value if isinstance(value, list) else [value])
         else:
             node[leaf] = value
     return result
 
 
+def is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
 async def read_body(request: Request, *, max_part_size: int) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data" or content_type == "application/x-www-form-urlencoded":
+    if is_form(request):
         try:
             form = await request.form(max_part_size=max_part_size)
         except MultiPartException as exc:

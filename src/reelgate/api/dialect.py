@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
@@ -61,3 +61,29 @@ class DialectPrefixes:
             if path == prefix or path.startswith(prefix + "/"):
                 return envelope
         return None
+
+
+def mounted_copy(source: APIRouter, *, operation_prefix: str, tags: list[str]) -> APIRouter:
+    """The same routes and handlers under new operation ids and tags, to mount a dialect at a
+    second prefix (Azure serves the OpenAI Videos API under `/openai/v1`) without a second
+    implementation and without duplicate operation ids in the OpenAPI document."""
+    copy = APIRouter(route_class=source.route_class)
+    for route in source.routes:
+        if not isinstance(route, APIRoute):
+            raise TypeError(f"cannot copy route {route!r}")
+        copy.add_api_route(
+            route.path,
+            route.endpoint,
+            methods=sorted(route.methods),
+            response_model=route.response_model,
+            status_code=route.status_code,
+            responses=route.responses,
+            summary=route.summary,
+            description=route.description,
+            operation_id=f"{operation_prefix}{route.operation_id}",
+            tags=list(tags),
+            dependencies=route.dependencies,
+            include_in_schema=route.include_in_schema,
+            openapi_extra=route.openapi_extra,
+        )
+    return copy

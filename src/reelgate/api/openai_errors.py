@@ -12,7 +12,14 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from reelgate.core.errors import Conflict, InvalidRequest, NotFound, NotReady, ReelgateError
+from reelgate.core.errors import (
+    Conflict,
+    InvalidRequest,
+    ModerationRejected,
+    NotFound,
+    NotReady,
+    ReelgateError,
+)
 
 _STATUS_TYPES = {
     400: "invalid_request_error",
@@ -76,12 +83,13 @@ _EXPECTED_TYPES = {
 }
 
 
-# pydantic bound errors: (which side, comparison, ctx key, OpenAI code)
+# pydantic bound errors: (words, comparison, ctx key, code suffix). OpenAI says which kind of
+# number: "integer above maximum value" / "decimal above maximum value".
 _BOUNDS = {
-    "greater_than_equal": ("below minimum", ">=", "ge", "integer_below_min_value"),
-    "greater_than": ("below minimum", ">", "gt", "integer_below_min_value"),
-    "less_than_equal": ("above maximum", "<=", "le", "integer_above_max_value"),
-    "less_than": ("above maximum", "<", "lt", "integer_above_max_value"),
+    "greater_than_equal": ("below minimum", ">=", "ge", "below_min_value"),
+    "greater_than": ("below minimum", ">", "gt", "below_min_value"),
+    "less_than_equal": ("above maximum", "<=", "le", "above_max_value"),
+    "less_than": ("above maximum", "<", "lt", "above_max_value"),
 }
 
 
@@ -138,18 +146,21 @@ def translate_validation(error: dict[str, Any]) -> tuple[str, str, str]:
             "string_above_max_length",
         )
     if kind in _BOUNDS:
-        side, sign, bound_key, code = _BOUNDS[kind]
+        words, sign, bound_key, suffix = _BOUNDS[kind]
+        number = "decimal" if isinstance(value, float) else "integer"
         return (
-            f"Invalid '{param}': integer {side} value. Expected a value {sign} "
+            f"Invalid '{param}': {number} {words} value. Expected a value {sign} "
             f"{ctx.get(bound_key)}, but got {value} instead.",
             param,
-            code,
+            f"{number}_{suffix}",
         )
     return f"Invalid '{param}': {error.get('msg', 'invalid value')}.", param, "invalid_value"
 
 
 class OpenAIEnvelope:
     def domain(self, exc: ReelgateError) -> Response:
+        if isinstance(exc, ModerationRejected):
+            return openai_error(400, exc.message, param=exc.param, code="moderation_blocked")
         status = 400
         if isinstance(exc, NotFound | NotReady):
             status = 404

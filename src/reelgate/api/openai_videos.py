@@ -10,9 +10,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -35,6 +34,7 @@ from reelgate.api.openai_schemas import (
     VideoObject,
     VideoReference,
 )
+from reelgate.api.validation import validate
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.jobs import ClientFile, JobService, NewVideo, SourceVideo
@@ -132,16 +132,6 @@ def _video_response(job: Job, config: Settings) -> JSONResponse:
 # -- parsing helpers -------------------------------------------------------------------------
 
 
-def _validate(model: type[M], value: Any, param: str | None = None) -> M:
-    """Validate, reporting error locations under `param` (so messages name the nested key)."""
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        prefix = (param,) if param else ()
-        errors = [{**error, "loc": (*prefix, *error["loc"])} for error in exc.errors()]
-        raise RequestValidationError(errors) from exc
-
-
 def _missing(param: str) -> InvalidRequest:
     return InvalidRequest(
         f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
@@ -154,7 +144,7 @@ def _reference_image(value: Any) -> ClientFile | None:
         return None
     if isinstance(value, UploadFile):
         return ClientFile(stream=value.file, param=param)
-    reference = _validate(ImageReference, value, param)
+    reference = validate(ImageReference, value, param)
     if (reference.image_url is None) == (reference.file_id is None):
         raise InvalidRequest(
             "Provide exactly one of 'image_url' or 'file_id' in 'input_reference'.",
@@ -188,7 +178,7 @@ def _source_video(value: Any) -> SourceVideo:
         raise _missing("video")
     if isinstance(value, UploadFile):
         return SourceVideo(upload=ClientFile(stream=value.file, param="video"))
-    return SourceVideo(job_id=_validate(VideoReference, value, "video").id)
+    return SourceVideo(job_id=validate(VideoReference, value, "video").id)
 
 
 def _allowed_size(width: int, height: int) -> tuple[int, int]:
@@ -210,7 +200,7 @@ async def _derived_request(
     """Parameters and source video of an edit or extension (the source: an id or a file)."""
     body = await _body(request, config)
     video = body.pop("video", None)
-    params = _validate(model, body)
+    params = validate(model, body)
     return params, _source_video(video)
 
 
@@ -231,7 +221,7 @@ async def _derived_request(
 async def create_video(request: Request, jobs: Jobs, config: Config) -> Response:
     body = await _body(request, config)
     reference_value = body.pop("input_reference", None)
-    params = _validate(CreateVideoBody, body)
+    params = validate(CreateVideoBody, body)
     reference = _reference_image(reference_value)
     width, height = (int(v) for v in params.size.split("x"))
     new = NewVideo(
@@ -372,6 +362,6 @@ async def video_content(
     openapi_extra=_request_body_doc(RemixVideoBody, files={}),
 )
 async def remix_video(video_id: str, request: Request, jobs: Jobs, config: Config) -> Response:
-    params = _validate(RemixVideoBody, await _body(request, config))
+    params = validate(RemixVideoBody, await _body(request, config))
     job = await run_in_threadpool(jobs.remix, video_id, params.prompt)
     return _video_response(job, config)

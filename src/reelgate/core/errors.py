@@ -25,3 +25,12 @@ class NotReady(ReelgateError):
 
 class Conflict(ReelgateError):
     """The object exists but is in a state that forbids the operation (e.g. remixing a failure)."""
+
+
+class ModerationRejected(ReelgateError):
+    """The prompt or input was refused by content moderation before any work started."""
+
+    def __init__(self, message: str, *, revised_prompt: str | None = None, details: object = None):
+        super().__init__(message, param="prompt", code="content_policy_violation")
+        self.revised_prompt = revised_prompt
+        self.details = details

@@ -48,10 +48,16 @@ def even_size(width: int, height: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class ClientFile:
-    """Media a client sent: a readable stream, and the request parameter it came in."""
+    """Media a client sent: a readable stream, the request parameter it came in, and how error
+    messages should name it (default: the parameter)."""
 
     stream: BinaryIO
     param: str
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.param
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,7 @@ class JobService:
         after: str | None = None,
         before: str | None = None,
         states: Sequence[StateFilter] | None = None,
+        with_generations: bool = False,
     ) -> tuple[list[Job], bool]:
         return self.store.list_jobs(
             kind=JobKind.VIDEO,
@@ -140,6 +147,7 @@ class JobService:
             after=after,
             before=before,
             states=states,
+            with_generations=with_generations,
         )
 
     def content(self, job_id: str, variant: AssetVariant, index: int = 0) -> tuple[Asset, Path]:
@@ -312,7 +320,7 @@ class JobService:
         data = upload.stream.read(limit + 1)
         if len(data) > limit:
             raise InvalidRequest(
-                f"'{upload.param}' is larger than the {limit} byte upload limit.",
+                f"'{upload.name}' is larger than the {limit} byte upload limit.",
                 param=upload.param,
                 code="file_too_large",
             )
@@ -352,7 +360,7 @@ class JobService:
                 data,
                 max_bytes=self.settings.max_upload_bytes,
                 max_pixels=self.settings.max_image_pixels,
-                label=upload.param,
+                label=upload.name,
             )
         except InvalidMediaError as exc:
             raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
@@ -376,7 +384,7 @@ class JobService:
                     copied += len(chunk)
                     if copied > limit:
                         raise InvalidRequest(
-                            f"'{upload.param}' is larger than the {limit} byte upload limit.",
+                            f"'{upload.name}' is larger than the {limit} byte upload limit.",
                             param=upload.param,
                             code="file_too_large",
                         )
@@ -387,7 +395,7 @@ class JobService:
                 raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
             if info.duration > self.settings.max_source_video_seconds:
                 raise InvalidRequest(
-                    f"'{upload.param}' is {info.duration:.1f} s long; the limit is "
+                    f"'{upload.name}' is {info.duration:.1f} s long; the limit is "
                     f"{self.settings.max_source_video_seconds} s.",
                     param=upload.param,
                     code="invalid_video",

@@ -134,6 +134,7 @@ class JobStore:
         before: str | None = None,
         owner: str | None = None,
         states: Sequence[StateFilter] | None = None,
+        with_generations: bool = False,
     ) -> tuple[list[Job], bool]:
         """A page of jobs in id order (= creation order), and whether more follow in the
         direction the page was read (`before` reads towards the start of the list).
@@ -153,9 +154,11 @@ class JobStore:
         newest_first = descending != backwards
         query = query.order_by(jobs.c.id.desc() if newest_first else jobs.c.id.asc())
         with self.engine.connect() as conn:
-            rows = conn.execute(query.limit(limit + 1)).mappings().all()
-        page = [_job_from_row(row) for row in rows[:limit]]
-        return (page[::-1] if backwards else page), len(rows) > limit
+            fetched = conn.execute(query.limit(limit + 1)).mappings().all()
+            has_more, rows = len(fetched) > limit, fetched[:limit]
+            gens = self._generations(conn, [r["id"] for r in rows]) if with_generations else {}
+        page = [_job_from_row(row, gens.get(row["id"], [])) for row in rows]
+        return (page[::-1] if backwards else page), has_more
 
     def job_id_of_generation(self, generation_id: str) -> str | None:
         with self.engine.connect() as conn:
