@@ -162,10 +162,7 @@ class JobService:
         if job.status is not JobStatus.COMPLETED:
             raise NotFound(f"Video '{job_id}' {job.status.value}; it has no content.")
         generation = next((g for g in job.generations if g.index == index), None)
-        asset = generation.assets.get(variant) if generation else None
-        if asset is None:
-            raise NotFound(f"Video '{job_id}' has no {variant.value} content.", param="variant")
-        return asset, self.blobs.path(asset.blob_key)
+        return self._stored(generation, variant, f"Video '{job_id}'")
 
     def generation(self, generation_id: str) -> tuple[Job, Generation]:
         """A produced output by its own id (Azure's generation id, the app API's file id)."""
@@ -182,11 +179,14 @@ class JobService:
 
     def generation_content(self, generation_id: str, variant: AssetVariant) -> tuple[Asset, Path]:
         _, generation = self.generation(generation_id)
-        asset = generation.assets.get(variant)
+        return self._stored(generation, variant, f"Generation '{generation_id}'")
+
+    def _stored(
+        self, generation: Generation | None, variant: AssetVariant, owner: str
+    ) -> tuple[Asset, Path]:
+        asset = generation.assets.get(variant) if generation else None
         if asset is None:
-            raise NotFound(
-                f"Generation '{generation_id}' has no {variant.value} content.", param="variant"
-            )
+            raise NotFound(f"{owner} has no {variant.value} content.", param="variant")
         return asset, self.blobs.path(asset.blob_key)
 
     # -- creation ------------------------------------------------------------------------------
