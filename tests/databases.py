@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
 
-from reelgate.store.db import sqlite_engine
+from reelgate.store.engine import normalize_url, sqlite_engine
 
 POSTGRES_URL_ENV = "REELGATE_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -22,11 +22,7 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def postgres_url() -> str | None:
     url = os.environ.get(POSTGRES_URL_ENV)
-    if not url:
-        return None
-    if url.startswith("postgresql://"):  # pick the psycopg 3 driver
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    return normalize_url(url) if url else None
 
 
 @contextmanager

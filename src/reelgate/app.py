@@ -20,13 +20,27 @@ from reelgate.core.jobs import JobService
 from reelgate.providers.registry import ProviderRegistry, default_registry
 from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
-from reelgate.store.db import JobStore, sqlite_engine
+from reelgate.store.db import JobStore
+from reelgate.store.engine import is_postgresql, make_engine
+from reelgate.store.migrate import check_schema
 
 DESCRIPTION = """
 reelgate speaks the OpenAI Videos API. With no upstream provider configured, every model name is
 served by the built-in **preview engine**: a deterministic renderer that draws a prompt-driven
 animated scene into a real H.264 MP4. It is not a generative model.
 """
+
+
+def open_store(settings: Settings) -> JobStore:
+    """The job store, refusing a database whose schema does not match (see `store/migrate.py`);
+    the embedded default sets up its empty SQLite file itself."""
+    engine = make_engine(settings.database)
+    try:
+        check_schema(engine, set_up_if_empty=not is_postgresql(engine))
+    except BaseException:
+        engine.dispose()
+        raise
+    return JobStore(engine)
 
 
 def create_app(
@@ -38,8 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = JobStore(sqlite_engine(settings.database_path))
-        store.create_schema()
+        store = open_store(settings)
         blobs = BlobStore(settings.blobs_dir)
         blobs.clear_staging()
         events = JobEvents()

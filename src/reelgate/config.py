@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     data_dir: Path = Field(default=Path("reelgate-data"), description="SQLite file and assets")
+    # None: SQLite in the data directory. Or postgresql://user:password@host:port/database.
+    database_url: str | None = None
     workers: int = Field(default=2, ge=0, description="in-process job workers (0: API only)")
     access_log: bool = True
 
@@ -35,6 +37,11 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "reelgate.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The database URL in use: the configured one, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.database_path}"
 
     @property
     def blobs_dir(self) -> Path:

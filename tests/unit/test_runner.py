@@ -206,3 +206,29 @@ def test_every_state_change_is_announced(parts, tmp_path):
     jobs.delete(job_id)
     # created, claimed, progress (10, 50, processing), completed, deleted
     assert announced.count(job_id) >= 5 and set(announced) == {job_id}
+
+
+def test_concurrent_claims_take_each_job_exactly_once(parts):
+    jobs, pool, _, clock = parts
+    created = {new_job(jobs, prompt=f"p{n}") for n in range(40)}
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def claim_all(worker: str) -> None:
+        while (job := pool.store.claim_job(worker, clock(), 60)) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=claim_all, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed) == sorted(created), "every job once, none twice"
+
+
+def test_a_worker_can_be_limited_to_some_providers(parts):
+    jobs, pool, _, clock = parts
+    new_job(jobs)
+    assert pool.store.claim_job("w", clock(), 60, providers={"veo"}) is None
+    assert pool.store.claim_job("w", clock(), 60, providers={"fake", "veo"}) is not None

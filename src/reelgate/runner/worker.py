@@ -12,7 +12,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from reelgate.config import Settings
@@ -50,8 +50,10 @@ class WorkerPool:
         settings: Settings,
         on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
+        only_providers: Collection[str] | None = None,
     ) -> None:
         self.store = store
+        self._only_providers = only_providers
         self._on_change = on_change
         self.blobs = blobs
         self.providers = providers
@@ -107,7 +109,9 @@ class WorkerPool:
 
     def run_one(self, worker_id: str) -> bool:
         """Claim and run one job. False when there was nothing to do."""
-        job = self.store.claim_job(worker_id, self._clock(), self.settings.lease_seconds)
+        job = self.store.claim_job(
+            worker_id, self._clock(), self.settings.lease_seconds, self._only_providers
+        )
         if job is None:
             return False
         self._on_change(job.id)

@@ -6,8 +6,7 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -15,9 +14,7 @@ from sqlalchemy import (
     Engine,
     and_,
     bindparam,
-    create_engine,
     delete,
-    event,
     false,
     insert,
     or_,
@@ -37,7 +34,8 @@ from reelgate.core.models import (
     Phase,
     VideoSpec,
 )
-from reelgate.store.schema import assets, generations, jobs, metadata
+from reelgate.store.migrate import upgrade
+from reelgate.store.schema import assets, generations, jobs
 
 # Built once: status polling is the most frequent call, and building the statement is not free.
 _JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
@@ -57,22 +55,6 @@ def _state_condition(state: StateFilter) -> ColumnElement[bool]:
     if None in phases:
         phase_match = or_(phase_match, jobs.c.phase.is_(None))
     return and_(condition, phase_match)
-
-
-def sqlite_engine(path: Path) -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
 
 
 def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -> Job:
@@ -109,7 +91,8 @@ class JobStore:
         self.engine = engine
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the schema to the current revision (migrations; for tests and first starts)."""
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -227,13 +210,34 @@ class JobStore:
 
     # -- writes from workers -------------------------------------------------------------------
 
-    def claim_job(self, worker_id: str, now: float, lease_seconds: float) -> Job | None:
-        """Take the oldest runnable job: queued, or in progress under a lease that ran out."""
+    def claim_job(
+        self,
+        worker_id: str,
+        now: float,
+        lease_seconds: float,
+        providers: Collection[str] | None = None,
+    ) -> Job | None:
+        """Take the oldest runnable job (queued, or in progress under a lease that ran out),
+        optionally only among jobs of the given providers.
+
+        On PostgreSQL the candidate row is locked with SKIP LOCKED, so concurrent workers pass
+        over each other's picks instead of queueing behind them; SQLite has one writer at a time
+        and needs no lock clause. Either way the UPDATE re-checks the condition, so a job is
+        never claimed twice.
+        """
         runnable = or_(
             jobs.c.status == JobStatus.QUEUED.value,
             (jobs.c.status == JobStatus.IN_PROGRESS.value) & (jobs.c.lease_until < now),
         )
-        oldest = select(jobs.c.id).where(runnable).order_by(jobs.c.created_at).limit(1)
+        if providers is not None:
+            runnable = and_(runnable, jobs.c.provider.in_(sorted(providers)))
+        oldest = (
+            select(jobs.c.id)
+            .where(runnable)
+            .order_by(jobs.c.created_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
         statement = (
             update(jobs)
             .where(jobs.c.id == oldest.scalar_subquery())
