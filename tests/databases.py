@@ -46,3 +46,20 @@ def engine_for(backend: str, tmp_path: Path) -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """A URL (for child processes) whose connections use a fresh schema, dropped afterwards."""
+    url = postgres_url()
+    assert url is not None
+    schema = f"reelgate_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -22,9 +22,17 @@ def free_port() -> int:
 class ServerProcess:
     """One `reelgate serve` child process; restartable on the same port and data directory."""
 
-    def __init__(self, data_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
+    ):
         self.data_dir = data_dir
         self.workers = workers
+        self.extra_args = extra_args or []
         self.port = free_port()
         self.env = {**os.environ, **(env or {})}
         self.log_path = data_dir.parent / f"server-{self.port}.log"
@@ -51,6 +59,7 @@ class ServerProcess:
             "--no-access-log",
             "--log-level",
             "warning",
+            *self.extra_args,
         ]
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(command, stdout=log, stderr=log, env=self.env)
@@ -83,6 +92,48 @@ class ServerProcess:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class WorkerProcess:
+    """One `reelgate worker` child process (no HTTP): started, killed or stopped by tests."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str,
+        *,
+        concurrency: int = 1,
+        env: dict[str, str] | None = None,
+    ):
+        self.command = [
+            sys.executable, "-m", "reelgate", "worker", "--concurrency", str(concurrency),
+            "--data-dir", str(data_dir), "--database-url", database_url,
+        ]  # fmt: skip
+        self.env = {**os.environ, **(env or {})}
+        self.log_path = data_dir.parent / f"worker-{id(self)}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, stdout=log, stderr=log, env=self.env)
+        deadline = time.monotonic() + timeout
+        while "worker running" not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{self.log()}")
+            time.sleep(0.1)
+
+    def stop(self, *, kill: bool = False) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            return self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -20,27 +20,14 @@ from reelgate.core.jobs import JobService
 from reelgate.providers.registry import ProviderRegistry, default_registry
 from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
-from reelgate.store.db import JobStore
-from reelgate.store.engine import is_postgresql, make_engine
-from reelgate.store.migrate import check_schema
+from reelgate.store.connect import open_store
+from reelgate.store.notices import notices_for
 
 DESCRIPTION = """
 reelgate speaks the OpenAI Videos API. With no upstream provider configured, every model name is
 served by the built-in **preview engine**: a deterministic renderer that draws a prompt-driven
 animated scene into a real H.264 MP4. It is not a generative model.
 """
-
-
-def open_store(settings: Settings) -> JobStore:
-    """The job store, refusing a database whose schema does not match (see `store/migrate.py`);
-    the embedded default sets up its empty SQLite file itself."""
-    engine = make_engine(settings.database)
-    try:
-        check_schema(engine, set_up_if_empty=not is_postgresql(engine))
-    except BaseException:
-        engine.dispose()
-        raise
-    return JobStore(engine)
 
 
 def create_app(
@@ -52,21 +39,25 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = open_store(settings)
+        store = open_store(settings.database)
         blobs = BlobStore(settings.blobs_dir)
         blobs.clear_staging()
         events = JobEvents()
-        pool = WorkerPool(store, blobs, registry, settings, on_change=events.publish)
+        # Notices reach this process's listeners, and every process's on PostgreSQL.
+        notices = notices_for(store.engine, on_change=events.publish, on_queued=lambda: pool.wake())
+        pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
         app.state.settings = settings
         app.state.events = events
         app.state.jobs = JobService(
-            store, blobs, registry, settings, on_queued=pool.wake, on_change=events.publish
+            store, blobs, registry, settings, on_queued=notices.queued, on_change=notices.publish
         )
+        notices.start()
         pool.start(settings.workers)
         try:
             yield
         finally:
             pool.stop()
+            notices.stop()
             store.close()
 
     app = FastAPI(

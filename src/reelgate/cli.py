@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
@@ -20,6 +20,21 @@ cli = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Where the SQLite database and media files live (default ./reelgate-data; "
+        "env REELGATE_DATA_DIR)."
+    ),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        help="postgresql://user:password@host:port/db instead of the SQLite file in the data "
+        "directory (env REELGATE_DATABASE_URL)."
+    ),
+]
 
 
 def banner(settings: Settings) -> Panel:
@@ -47,19 +62,18 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port to listen on (default 8000; env REELGATE_PORT).")
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            help="Where the SQLite database and media files live (default ./reelgate-data; "
-            "env REELGATE_DATA_DIR)."
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
     workers: Annotated[
         int | None,
         typer.Option(
             help="In-process job workers, 0 for API only (default 2; env REELGATE_WORKERS)."
         ),
     ] = None,
+    no_workers: Annotated[
+        bool,
+        typer.Option("--no-workers", help="Only answer HTTP; `reelgate worker` runs the jobs."),
+    ] = False,
+    database_url: DatabaseOption = None,
     access_log: Annotated[
         bool | None,
         typer.Option(
@@ -78,15 +92,17 @@ def serve(
             "host": host,
             "port": port,
             "data_dir": data_dir,
-            "workers": workers,
+            "workers": 0 if no_workers else workers,
             "access_log": access_log,
+            "database_url": database_url,
         }.items()
         if value is not None
     }
     settings = Settings(**overrides)
     from reelgate.app import create_app
 
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)-9s %(name)s: %(message)s")
+    _configure_logging(log_level)
+    _require_current_schema(settings)
 
     console.print(banner(settings))
     uvicorn.run(
@@ -97,6 +113,104 @@ def serve(
         log_level=log_level,
         timeout_graceful_shutdown=10,
     )
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at the same time.")] = 2,
+    providers: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated providers this worker runs (default: all)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+    log_level: Annotated[
+        str, typer.Option(help="Log level: debug, info, warning, error.")
+    ] = "info",
+) -> None:
+    """Run jobs only (no HTTP), beside `reelgate serve --no-workers` replicas sharing the same
+    database and storage. Stops cleanly on SIGTERM: running jobs go back to the queue."""
+    from reelgate.providers.registry import default_registry
+    from reelgate.runner.process import run_worker
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    _configure_logging(log_level)
+    _require_current_schema(settings)
+    registry = default_registry()
+    chosen = None
+    if providers:
+        chosen = {name.strip() for name in providers.split(",") if name.strip()}
+        for name in sorted(chosen):
+            try:
+                registry.get(name)
+            except KeyError:
+                _fail(f"unknown provider {name!r} in --providers")
+    run_worker(settings, registry, concurrency, chosen)
+
+
+db = typer.Typer(help="The database schema (migrations).", no_args_is_help=True)
+cli.add_typer(db, name="db")
+
+
+@db.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None, database_url: DatabaseOption = None) -> None:
+    """Apply every pending migration (run it before starting a new version on PostgreSQL)."""
+    from reelgate.store.engine import make_engine
+    from reelgate.store.migrate import current_revision, head_revision, upgrade
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    engine = make_engine(settings.database)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        console.print(f"database schema: {before or '(empty)'} -> {head_revision()}")
+    finally:
+        engine.dispose()
+
+
+@db.command("status")
+def db_status(data_dir: DataDirOption = None, database_url: DatabaseOption = None) -> None:
+    """Show the database's schema revision and the one this version needs (exit 1 if they
+    differ)."""
+    from reelgate.store.engine import make_engine
+    from reelgate.store.migrate import current_revision, head_revision
+
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    engine = make_engine(settings.database)
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    console.print(f"database: {current or '(empty)'}; this version needs: {head}")
+    if current != head:
+        raise typer.Exit(1)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(levelname)-9s %(name)s: %(message)s")
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(f"[red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+def _require_current_schema(settings: Settings) -> None:
+    """Refuse to start on a database with another schema, with the message saying what to run
+    (instead of a traceback from deep inside start-up)."""
+    from reelgate.store.connect import open_store
+    from reelgate.store.migrate import SchemaMismatch
+
+    try:
+        open_store(settings.database).close()
+    except SchemaMismatch as exc:
+        _fail(str(exc))
+    except Exception as exc:  # unreachable database, bad URL
+        _fail(f"cannot open the database: {exc}")
 
 
 @cli.command()

@@ -14,6 +14,10 @@ from tests.media_checks import decode_mp4
 from tests.server import ServerProcess
 
 
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
+
+
 def test_range_requests(client: OpenAI, http: httpx.Client):
     video = client.videos.create_and_poll(prompt="Ranges", size="1280x720")
     path = f"/v1/videos/{video.id}/content"
@@ -75,8 +79,8 @@ def test_a_job_interrupted_by_a_crash_is_run_again(tmp_path: Path):
                 time.sleep(0.05)
             assert state["status"] == "in_progress", state
         server.stop(kill=True)
-        staging = list((server.data_dir / "blobs" / ".staging").iterdir())
-        assert staging, "the killed render left its work in progress behind"
+        staging = server.data_dir / "blobs" / ".staging"
+        assert files_under(staging), "the killed render left its work in progress behind"
 
         server.start()
         with httpx.Client(base_url=server.base_url, timeout=30) as http:
@@ -84,6 +88,6 @@ def test_a_job_interrupted_by_a_crash_is_run_again(tmp_path: Path):
             assert final["status"] == "completed", final
             decoded = decode_mp4(http.get(f"/v1/videos/{video_id}/content").content)
             assert (decoded.width, decoded.height, decoded.frames) == (1792, 1024, 12 * 24)
-        assert not any((server.data_dir / "blobs" / ".staging").iterdir())
+        assert not files_under(staging), "leftovers of the dead process are removed"
     finally:
         server.stop()

@@ -136,7 +136,7 @@ def test_a_provider_error_fails_the_job_and_leaves_no_files(parts):
     assert job.status is JobStatus.FAILED
     assert job.error.code == "internal_error" and "boom" in job.error.message
     assert not (jobs.blobs.root / "jobs" / job_id).exists()
-    assert not any((jobs.blobs.root / ".staging").iterdir())
+    assert not [p for p in (jobs.blobs.root / ".staging").rglob("*") if p.is_file()]
 
 
 def test_deleting_a_running_job_stops_it(parts):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,19 +25,39 @@ class StoredBlob:
     sha256: str
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 class BlobStore:
+    """Blobs under `root`. Work in progress goes to `root/.staging/<host>-<pid>/`, one folder per
+    process, so processes sharing a data directory (a server and workers) never remove each
+    other's work."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._staging = root / ".staging"
-        self._staging.mkdir(parents=True, exist_ok=True)
+        self._staging_root = root / ".staging"
+        self._host = socket.gethostname()
+        self._staging = self._staging_root / f"{self._host}-{os.getpid()}"
 
     def clear_staging(self) -> None:
-        """Drop leftovers of renders that died with the process; their jobs will re-run."""
-        shutil.rmtree(self._staging, ignore_errors=True)
-        self._staging.mkdir(parents=True, exist_ok=True)
+        """Drop what processes of this host left when they died; their jobs will re-run."""
+        if not self._staging_root.is_dir():
+            return
+        for folder in self._staging_root.iterdir():
+            host, _, pid = folder.name.rpartition("-")
+            if host == self._host and pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def staging_dir(self, prefix: str) -> Path:
         """A private directory on the same filesystem as the blobs, for work in progress."""
+        self._staging.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=self._staging))
 
     def path(self, key: str) -> Path:
