@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from reelgate import __version__
-from reelgate.api import azure_videos, openai_videos
+from reelgate.api import app_api, azure_videos, job_events, openai_videos
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
 from reelgate.config import Settings
 from reelgate.core.events import JobEvents
@@ -22,6 +22,7 @@ from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
 from reelgate.store.connect import open_store
 from reelgate.store.notices import notices_for
+from reelgate.web import mount_web_page
 
 DESCRIPTION = """
 reelgate speaks the OpenAI Videos API. With no upstream provider configured, every model name is
@@ -80,6 +81,9 @@ def create_app(
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
+    app.include_router(app_api.router, prefix="/api")
+    app.include_router(job_events.router, prefix="/api")
+    prefixes.add("/api", app_api.ENVELOPE)
 
     async def unrouted_error(request: Request, exc: Exception) -> Response:
         """Errors raised before a route ran (no such path, wrong method), in the path's dialect."""
@@ -105,8 +109,6 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+    mount_web_page(app)
 
     return app

@@ -1,0 +1,221 @@
+"""Server-sent events of job changes: `GET /api/events` (every job) and
+`GET /api/jobs/{job_id}/events` (one job). The format and what resuming means are documented in
+docs/events.md; in short:
+
+- `event: snapshot` (all-jobs stream, on a fresh connection): the newest jobs, as `/api/jobs`.
+- `event: job`: the job's whole current state (the view of `api/job_views.py`).
+- `event: deleted`: `{"id", "object": "job.deleted", "deleted": true}`.
+- `id:` `<epoch>-<n>`: the number of the last change notice the event covers. Reconnecting with
+  it as `Last-Event-ID` sends only the jobs that changed since, then streams on.
+- `: keepalive` comments when nothing else was sent for `heartbeat` seconds.
+
+A per-job stream ends after its job's final event (completed, failed, deleted); a reconnect that
+has already seen it is answered 204, which tells `EventSource` to stop. Every stream ends when
+the client leaves or the server exits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, NamedTuple
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from starlette.responses import Response, StreamingResponse
+
+from reelgate.api.app_api import ENVELOPE
+from reelgate.api.deps import job_service
+from reelgate.api.dialect import dialect_route
+from reelgate.api.job_journal import ChangeJournal, change_journal
+from reelgate.api.job_views import list_job_views, read_job_view
+from reelgate.core.errors import NotFound
+from reelgate.core.jobs import JobService
+from reelgate.core.models import JobStatus
+
+router = APIRouter(route_class=dialect_route(ENVELOPE), tags=["Job events"])
+
+Jobs = Annotated[JobService, Depends(job_service)]
+Journal = Annotated[ChangeJournal, Depends(change_journal)]
+LastEventId = Annotated[
+    str | None,
+    Header(description="The `id` of the last event received: resume after it (docs/events.md)."),
+]
+Heartbeat = Annotated[
+    float, Query(ge=1, le=300, description="Seconds of silence before a keepalive comment.")
+]
+
+RETRY_MS = 1000
+_FINISHED = {status.value for status in JobStatus if status.finished}
+_STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A `text/event-stream` of `snapshot`, `job` and `deleted` events.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+}
+
+
+class EventStreamResponse(StreamingResponse):
+    media_type = "text/event-stream"
+
+
+def sse_event(event: str, data: Any, event_id: str) -> bytes:
+    """One event; JSON never contains a raw newline, so `data` is always one line."""
+    payload = json.dumps(data, separators=(",", ":"))
+    return f"id: {event_id}\nevent: {event}\ndata: {payload}\n\n".encode()
+
+
+def _deleted(job_id: str) -> dict[str, Any]:
+    return {"id": job_id, "object": "job.deleted", "deleted": True}
+
+
+class _JobEvent(NamedTuple):
+    chunk: bytes
+    deleted: bool
+    final: bool  # nothing will follow for this job: it finished or is gone
+
+
+def _job_event(jobs: JobService, journal: ChangeJournal, job_id: str, number: int) -> _JobEvent:
+    """The job's state now, as a `job` event, or a `deleted` event when it no longer exists."""
+    try:
+        view = read_job_view(jobs, job_id)
+    except NotFound:
+        return _JobEvent(
+            sse_event("deleted", _deleted(job_id), journal.event_id(number)), True, True
+        )
+    chunk = sse_event("job", view, journal.event_id(number))
+    return _JobEvent(chunk, False, view["status"] in _FINISHED)
+
+
+def _snapshot(jobs: JobService, journal: ChangeJournal, number: int, limit: int) -> bytes:
+    views, has_more = list_job_views(jobs, limit=limit)
+    body = {"object": "list", "data": views, "has_more": has_more}
+    return sse_event("snapshot", body, journal.event_id(number))
+
+
+async def _stream(
+    jobs: JobService,
+    journal: ChangeJournal,
+    *,
+    job_id: str | None,
+    cursor: int,
+    first: list[_JobEvent | bytes],
+    heartbeat: float,
+    snapshot_limit: int,
+) -> AsyncIterator[bytes]:
+    """Events after `first`, from notice `cursor` on, until the end of the job (per-job
+    streams), the client leaving (the response task is cancelled) or the server exiting."""
+    journal.open_streams += 1
+    try:
+        yield f"retry: {RETRY_MS}\n\n".encode()
+        for item in first:
+            yield item if isinstance(item, bytes) else item.chunk
+            if job_id is not None and isinstance(item, _JobEvent) and item.final:
+                return
+        last_sent = time.monotonic()
+        while not journal.closing:
+            await journal.wait(cursor, heartbeat)
+            if journal.closing:
+                return
+            upto = journal.head
+            changes = journal.changes_after(cursor)
+            if changes is None:  # fell further behind than the journal keeps: start afresh
+                if job_id is None:
+                    changes = []
+                    yield _snapshot(jobs, journal, upto, snapshot_limit)
+                else:
+                    changes = [(upto, job_id)]
+            for number, changed in changes:
+                if job_id is not None and changed != job_id:
+                    continue
+                event = _job_event(jobs, journal, changed, number)
+                yield event.chunk
+                last_sent = time.monotonic()
+                if job_id is not None and event.final:
+                    return
+            cursor = upto
+            if time.monotonic() - last_sent >= heartbeat:
+                yield b": keepalive\n\n"
+                last_sent = time.monotonic()
+    finally:
+        journal.open_streams -= 1
+
+
+@router.get(
+    "/events",
+    summary="Stream every job's changes",
+    operation_id="appAllJobEvents",
+    response_class=EventStreamResponse,
+    responses=_STREAM_DOC,
+)
+async def all_job_events(
+    jobs: Jobs,
+    journal: Journal,
+    last_event_id: LastEventId = None,
+    heartbeat: Heartbeat = 15.0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Jobs in the snapshot.")] = 50,
+) -> Response:
+    """A `snapshot` of the newest jobs, then a `job` or `deleted` event for every change to any
+    job, made through any API. With `Last-Event-ID`, only what changed since that event."""
+    cursor = journal.head
+    resumed = journal.cursor_of(last_event_id)
+    first: list[_JobEvent | bytes]
+    if resumed is None:
+        first = [_snapshot(jobs, journal, cursor, limit)]
+    else:
+        changes = journal.changes_after(resumed) or []
+        first = [_job_event(jobs, journal, changed, number) for number, changed in changes]
+    stream = _stream(
+        jobs,
+        journal,
+        job_id=None,
+        cursor=cursor,
+        first=first,
+        heartbeat=heartbeat,
+        snapshot_limit=limit,
+    )
+    return EventStreamResponse(stream, headers=_STREAM_HEADERS)
+
+
+@router.get(
+    "/jobs/{job_id}/events",
+    summary="Stream one job's changes",
+    operation_id="appJobEvents",
+    response_class=EventStreamResponse,
+    responses={
+        **_STREAM_DOC,
+        204: {"description": "Resumed after the job's final event: nothing more will come."},
+        404: {"description": "No such job (and no `Last-Event-ID` saying it was followed)."},
+    },
+)
+async def job_events(
+    job_id: str,
+    jobs: Jobs,
+    journal: Journal,
+    last_event_id: LastEventId = None,
+    heartbeat: Heartbeat = 15.0,
+) -> Response:
+    """The job's state now, then an event each time it changes, ending after its final one."""
+    cursor = journal.head
+    resumed = journal.cursor_of(last_event_id)
+    event = _job_event(jobs, journal, job_id, cursor)
+    if resumed is not None:
+        changed = any(changed == job_id for _, changed in journal.changes_after(resumed) or [])
+        if not changed and event.final:
+            return Response(status_code=204)  # the client already saw the last word
+        first: list[_JobEvent | bytes] = [event] if changed else []
+    elif event.deleted and last_event_id is None:
+        raise HTTPException(404, "Job not found")
+    else:
+        first = [event]
+    stream = _stream(
+        jobs,
+        journal,
+        job_id=job_id,
+        cursor=cursor,
+        first=first,
+        heartbeat=heartbeat,
+        snapshot_limit=1,
+    )
+    return EventStreamResponse(stream, headers=_STREAM_HEADERS)
