@@ -91,6 +91,18 @@ def azure_spec() -> SpecSchemas:
     return SpecSchemas(SPECS / "azure-videos.json")
 
 
+@pytest.fixture(scope="session")
+def images_spec() -> SpecSchemas:
+    """Images schemas of OpenAI's official document (responses, stream events, errors)."""
+    return SpecSchemas(SPECS / "openai-images.json")
+
+
+@pytest.fixture(scope="session")
+def azure_images_spec() -> SpecSchemas:
+    """Images schemas of Azure's official v1 preview document (`nullable` already converted)."""
+    return SpecSchemas(SPECS / "azure-images.json")
+
+
 def wait_for(http: httpx.Client, video_id: str, timeout: float = 60.0) -> dict[str, Any]:
     """Poll a video until it finishes; return its final JSON."""
     deadline = time.monotonic() + timeout

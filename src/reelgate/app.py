@@ -12,10 +12,20 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from reelgate import __version__
-from reelgate.api import app_api, azure_videos, job_events, openai_videos
+from reelgate.api import (
+    app_api,
+    azure_images,
+    azure_videos,
+    job_events,
+    openai_images,
+    openai_videos,
+)
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
+from reelgate.api.image_links import ImageLinks, load_or_create_secret
 from reelgate.config import Settings
+from reelgate.core.content_filter import ContentFilter
 from reelgate.core.events import JobEvents
+from reelgate.core.images import ImageService
 from reelgate.core.jobs import JobService
 from reelgate.providers.registry import ProviderRegistry, default_registry
 from reelgate.runner.worker import WorkerPool
@@ -25,9 +35,11 @@ from reelgate.store.notices import notices_for
 from reelgate.web import mount_web_page
 
 DESCRIPTION = """
-reelgate speaks the OpenAI Videos API. With no upstream provider configured, every model name is
-served by the built-in **preview engine**: a deterministic renderer that draws a prompt-driven
-animated scene into a real H.264 MP4. It is not a generative model.
+reelgate speaks the OpenAI Videos and Images APIs (`/v1/...`), Azure OpenAI's video-jobs and
+images APIs (`/openai/v1/...`) and a small app API (`/api/...`, with live job events). With no
+upstream provider configured, every model name is served by the built-in **preview engine**: a
+deterministic renderer that draws prompt-driven scenes into real H.264 MP4 files and pictures. It
+is not a generative model.
 """
 
 
@@ -49,8 +61,19 @@ def create_app(
         pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
         app.state.settings = settings
         app.state.events = events
+        content_filter = ContentFilter.from_settings(settings)
         app.state.jobs = JobService(
-            store, blobs, registry, settings, on_queued=notices.queued, on_change=notices.publish
+            store,
+            blobs,
+            registry,
+            settings,
+            on_queued=notices.queued,
+            on_change=notices.publish,
+            content_filter=content_filter,
+        )
+        app.state.images = ImageService(store, blobs, registry, settings, content_filter)
+        app.state.image_links = ImageLinks(
+            load_or_create_secret(settings.data_dir), settings.image_url_ttl_seconds
         )
         notices.start()
         pool.start(settings.workers)
@@ -81,6 +104,9 @@ def create_app(
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
+    app.include_router(openai_images.router, prefix="/v1")
+    app.include_router(azure_images.router, prefix="/openai/v1")
+    prefixes.add("/openai/v1/images", azure_images.ENVELOPE)
     app.include_router(app_api.router, prefix="/api")
     app.include_router(job_events.router, prefix="/api")
     prefixes.add("/api", app_api.ENVELOPE)

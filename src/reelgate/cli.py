@@ -40,17 +40,29 @@ DatabaseOption = Annotated[
 def banner(settings: Settings) -> Panel:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
-        f"[bold]OpenAI Videos API[/]  {base}/v1/videos",
+        f"[bold]Web page[/]           {base}/",
+        f"[bold]OpenAI API[/]         {base}/v1/videos, {base}/v1/images/...",
+        f"[bold]Azure OpenAI API[/]   {base}/openai/v1/video/generations/jobs, .../images/...",
         f"[bold]API docs[/]           {base}/api/docs",
         f"[bold]Data directory[/]     {settings.data_dir.resolve()}",
-        f"[bold]Workers[/]            {settings.workers} in this process",
+        f"[bold]Database[/]           {_database_label(settings)}",
+        f"[bold]Workers[/]            {settings.workers} in this process"
+        + (" (jobs run by `reelgate worker` processes)" if settings.workers == 0 else ""),
         "",
         "[yellow]No upstream provider is configured: every model name is served by the built-in "
         "preview engine.[/]",
         "The preview engine is a deterministic renderer (prompt-driven animated scenes encoded "
-        "as real H.264 MP4), not a generative model.",
+        "as real H.264 MP4 and pictures), not a generative model.",
     ]
     return Panel("\n".join(lines), title=f"reelgate {__version__}", expand=False)
+
+
+def _database_label(settings: Settings) -> str:
+    if settings.database_url is None:
+        return f"SQLite, {settings.database_path.resolve()}"
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 @cli.command()

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=40_000_000, gt=0)
     max_source_video_seconds: int = Field(default=60, gt=0)
 
+    # The prompt filter (images are refused, video jobs fail with `input_moderation`). On by
+    # default with built-in terms; `content_filter_config` names a JSON file that changes
+    # thresholds, adds terms and defines custom blocklists (docs/images.md).
+    content_filter: bool = True
+    content_filter_config: Path | None = None
+    # How long an image `url` (DALL-E models, `response_format=url`) stays valid.
+    image_url_ttl_seconds: int = Field(default=3600, gt=0)
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "reelgate.sqlite3"

@@ -1,7 +1,8 @@
 """Copy the schemas the conformance tests need out of the official OpenAPI documents.
 
 The official documents are large; tests vendor only the schemas they validate against (with every
-schema those reference): `openai-videos.json` and `azure-videos.json`. Azure's document is
+schema those reference): `openai-videos.json`, `azure-videos.json`, `openai-images.json` and
+`azure-images.json`. Azure's document is
 OpenAPI 3.0, so its `nullable: true` becomes a JSON Schema `null` type here. Regenerate after
 updating the documents:
 
@@ -24,6 +25,13 @@ AZURE_ROOTS = [
     "VideoGeneration",
     "AzureOpenAIVideoGenerationErrorResponse",
 ]
+OPENAI_IMAGE_ROOTS = [
+    "ImagesResponse",
+    "ImageGenStreamEvent",
+    "ImageEditStreamEvent",
+    "ErrorResponse",
+]
+AZURE_IMAGE_ROOTS = ["AzureImagesResponse", "AzureErrorResponse"]
 HERE = Path(__file__).parent
 
 
@@ -83,6 +91,13 @@ def main(specs: str) -> None:
     folder = Path(specs)
     write(folder / "openai-openapi.yaml", OPENAI_ROOTS, "openai-videos.json", convert=False)
     write(folder / "azure-openai-v1-preview.yaml", AZURE_ROOTS, "azure-videos.json", convert=True)
+    write(folder / "openai-openapi.yaml", OPENAI_IMAGE_ROOTS, "openai-images.json", convert=False)
+    write(
+        folder / "azure-openai-v1-preview.yaml",
+        AZURE_IMAGE_ROOTS,
+        "azure-images.json",
+        convert=True,
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ def test_banner_says_where_things_are_and_what_serves_models(tmp_path: Path):
     console = Console(record=True, width=200)
     console.print(banner(Settings(host="127.0.0.1", port=9123, data_dir=tmp_path)))
     text = console.export_text()
-    assert "http://127.0.0.1:9123/v1/videos" in text
+    assert "http://127.0.0.1:9123/v1/videos" in text and "http://127.0.0.1:9123/ " in text
+    assert "/openai/v1/video/generations/jobs" in text and "SQLite" in text
     assert "http://127.0.0.1:9123/api/docs" in text
     assert str(tmp_path.resolve()) in text
     assert "preview engine" in text and "not a generative model" in text

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reelgate.config import Settings
+from reelgate.core.content_filter import ContentFilter
 from reelgate.core.errors import Conflict, InvalidRequest, NotFound, NotReady
 from reelgate.core.ids import new_job_id
 from reelgate.core.models import (
@@ -24,6 +25,7 @@ from reelgate.core.models import (
     Generation,
     InpaintSpec,
     Job,
+    JobError,
     JobKind,
     JobStatus,
     MediaKind,
@@ -113,8 +115,10 @@ class JobService:
         on_queued: Callable[[], None] = lambda: None,
         on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
+        content_filter: ContentFilter | None = None,
     ) -> None:
         self.store = store
+        self.content_filter = content_filter or ContentFilter.from_settings(settings)
         self.blobs = blobs
         self.providers = providers
         self.settings = settings
@@ -306,6 +310,19 @@ class JobService:
             created_at=self._clock(),
             **extra,
         )
+        verdict = self.content_filter.check(spec.prompt)
+        if verdict.blocked:  # the job exists, already failed, as Azure reports input moderation
+            job = job.model_copy(
+                update={
+                    "status": JobStatus.FAILED,
+                    "completed_at": job.created_at,
+                    "error": JobError(
+                        code="input_moderation",
+                        message="The prompt was blocked by the content filter "
+                        f"({', '.join(verdict.reasons)}).",
+                    ),
+                }
+            )
         try:
             self.store.insert_job(job)
         except BaseException:

@@ -47,6 +47,7 @@ class AssetVariant(StrEnum):
     THUMBNAIL = "thumbnail"  # WebP (OpenAI's thumbnail variant)
     THUMBNAIL_JPEG = "thumbnail_jpeg"  # JPEG (Azure's content/thumbnail)
     SPRITESHEET = "spritesheet"
+    IMAGE = "image"  # the file of an image job's generation (PNG, JPEG or WebP)
 
 
 class MediaKind(StrEnum):
@@ -96,6 +97,44 @@ class VideoSpec(BaseModel):
     inpaint: tuple[InpaintSpec, ...] = ()
 
 
+class ImageFamily(StrEnum):
+    """Which published model an image request behaves like (chosen from the model name)."""
+
+    GPT_IMAGE_1 = "gpt-image-1"
+    DALL_E_3 = "dall-e-3"
+    DALL_E_2 = "dall-e-2"
+
+
+class ImageOperation(StrEnum):
+    GENERATE = "generate"
+    EDIT = "edit"
+
+
+class ImageSpec(BaseModel):
+    """An image request in canonical terms, every `auto` resolved, so a stored job says exactly
+    what was drawn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    family: ImageFamily
+    operation: ImageOperation = ImageOperation.GENERATE
+    width: int
+    height: int
+    n: int = 1
+    quality: str  # low | medium | high (GPT image), standard | hd (DALL-E)
+    output_format: str = "png"  # png | jpeg | webp
+    output_compression: int = 100  # 0..100; lower gives smaller JPEG/WebP files
+    background: str = "opaque"  # transparent | opaque (auto resolved)
+    style: str | None = None  # vivid | natural (DALL-E 3)
+    moderation: str = "auto"  # low | auto
+    input_fidelity: str | None = None  # low | high (edits)
+    user: str | None = None
+    # Edits: blob keys of the validated input images (first one is the base) and of the mask.
+    input_image_keys: tuple[str, ...] = ()
+    mask_key: str | None = None
+
+
 class JobError(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -135,7 +174,7 @@ class Job(BaseModel):
     kind: JobKind = JobKind.VIDEO
     model: str
     provider: str
-    spec: VideoSpec
+    spec: VideoSpec | ImageSpec  # by `kind`
     status: JobStatus = JobStatus.QUEUED
     phase: Phase | None = None
     progress: int = 0

@@ -1,8 +1,9 @@
 """The contract between the job runner and whatever produces media.
 
-A provider knows nothing of dialects or HTTP: it receives a canonical `VideoTask`, writes its files
-into a private work directory, reports progress, and returns what it produced. The runner then
-moves those files into reelgate's storage and records them.
+A provider knows nothing of dialects or HTTP: it receives a canonical `VideoTask` (or `ImageTask`),
+writes its files into a private work directory, reports progress, and returns what it produced.
+The runner (for images, the image service) then moves those files into reelgate's storage and
+records them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from reelgate.core.models import AssetVariant, MediaKind, Operation, Phase
+from reelgate.core.models import (
+    AssetVariant,
+    ImageFamily,
+    ImageOperation,
+    MediaKind,
+    Operation,
+    Phase,
+)
 
 
 class JobCancelled(Exception):
@@ -78,3 +86,52 @@ class VideoProvider(Protocol):
         self, task: VideoTask, workdir: Path, progress: ProgressSink
     ) -> list[RenderedVideo]:
         """Produce `task.n_variants` videos in `workdir`. Blocking; runs in a worker thread."""
+
+
+@dataclass(frozen=True)
+class ImageTask:
+    """Images to produce (a generation, or an edit of input images), inputs on local disk.
+
+    Options are canonical: `background` is transparent or opaque, `quality` a resolved word.
+    """
+
+    job_id: str
+    prompt: str
+    family: ImageFamily
+    operation: ImageOperation
+    width: int
+    height: int
+    n: int
+    quality: str
+    output_format: str  # png | jpeg | webp
+    output_compression: int  # 0..100, JPEG/WebP quality
+    background: str  # transparent | opaque
+    style: str | None = None  # vivid | natural
+    input_images: tuple[Path, ...] = ()  # edits: the first is the image the mask applies to
+    mask: Path | None = None  # PNG whose fully transparent pixels mark what to redraw
+    partial_images: int = 0  # intermediate renders to report per image, 0..3
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """One output image, a file inside the provider's work directory, in the task's format."""
+
+    index: int
+    width: int
+    height: int
+    path: Path
+    revised_prompt: str | None = None  # what was drawn, in words (DALL-E 3 reports it)
+
+
+class PartialImageSink(Protocol):
+    def __call__(self, index: int, partial_index: int, path: Path) -> None:
+        """An intermediate render of image `index` (a file in the task's format)."""
+
+
+class ImageProvider(Protocol):
+    name: str
+
+    def generate_images(
+        self, task: ImageTask, workdir: Path, on_partial: PartialImageSink | None = None
+    ) -> list[RenderedImage]:
+        """Produce `task.n` images in `workdir`. Blocking; runs in a request's worker thread."""

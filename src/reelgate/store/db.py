@@ -27,6 +27,7 @@ from reelgate.core.models import (
     Asset,
     AssetVariant,
     Generation,
+    ImageSpec,
     Job,
     JobError,
     JobKind,
@@ -61,13 +62,15 @@ def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -
     error = None
     if row["error_code"] is not None:
         error = JobError(code=row["error_code"], message=row["error_message"] or "")
+    kind = JobKind(row["kind"])
+    spec_model = ImageSpec if kind is JobKind.IMAGE else VideoSpec
     return Job(
         id=row["id"],
         owner=row["owner"],
-        kind=JobKind(row["kind"]),
+        kind=kind,
         model=row["model"],
         provider=row["provider"],
-        spec=VideoSpec.model_validate_json(row["spec"]),
+        spec=spec_model.model_validate_json(row["spec"]),
         status=JobStatus(row["status"]),
         phase=Phase(row["phase"]) if row["phase"] else None,
         progress=row["progress"],
@@ -84,6 +87,31 @@ def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -
         remixed_from=row["remixed_from"],
         generations=tuple(generation_rows),
     )
+
+
+def _insert_generations(conn: Connection, job_id: str, produced: list[Generation]) -> None:
+    for generation in produced:
+        conn.execute(
+            insert(generations).values(
+                id=generation.id,
+                job_id=job_id,
+                idx=generation.index,
+                width=generation.width,
+                height=generation.height,
+                seconds=generation.seconds,
+            )
+        )
+        for asset in generation.assets.values():
+            conn.execute(
+                insert(assets).values(
+                    generation_id=generation.id,
+                    variant=asset.variant.value,
+                    media_type=asset.media_type,
+                    size=asset.size,
+                    sha256=asset.sha256,
+                    blob_key=asset.blob_key,
+                )
+            )
 
 
 class JobStore:
@@ -143,11 +171,16 @@ class JobStore:
         page = [_job_from_row(row, gens.get(row["id"], [])) for row in rows]
         return (page[::-1] if backwards else page), has_more
 
-    def job_id_of_generation(self, generation_id: str) -> str | None:
+    def job_id_of_generation(self, generation_id: str, kind: JobKind = JobKind.VIDEO) -> str | None:
+        """The job that produced a generation, if that job is of `kind` (an image's id is no
+        video generation, and the other way round)."""
+        query = (
+            select(generations.c.job_id)
+            .join(jobs, jobs.c.id == generations.c.job_id)
+            .where(generations.c.id == generation_id, jobs.c.kind == kind.value)
+        )
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(generations.c.job_id).where(generations.c.id == generation_id)
-            ).scalar_one_or_none()
+            return conn.execute(query).scalar_one_or_none()
 
     def _generations(self, conn: Connection, job_ids: list[str]) -> dict[str, list[Generation]]:
         gen_rows = conn.execute(
@@ -198,11 +231,39 @@ class JobStore:
                     phase=None,
                     progress=job.progress,
                     created_at=job.created_at,
+                    # A job may be born finished: refused by the content filter (failed), or an
+                    # image made while the request waited (completed).
+                    completed_at=job.completed_at,
+                    error_code=job.error.code if job.error else None,
+                    error_message=job.error.message if job.error else None,
                     attempts=0,
                     idempotency_key=job.idempotency_key,
                     remixed_from=job.remixed_from,
                 )
             )
+
+    def insert_finished_job(self, job: Job, produced: list[Generation]) -> None:
+        """Record a job that was run while its request waited (images), with its outputs, in one
+        transaction: it is never queued, so no worker can claim it."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job.id,
+                    owner=job.owner,
+                    kind=job.kind.value,
+                    model=job.model,
+                    provider=job.provider,
+                    spec=job.spec.model_dump_json(),
+                    status=job.status.value,
+                    phase=None,
+                    progress=job.progress,
+                    created_at=job.created_at,
+                    started_at=job.started_at,
+                    completed_at=job.completed_at,
+                    attempts=1,
+                )
+            )
+            _insert_generations(conn, job.id, produced)
 
     def delete_job(self, job_id: str) -> bool:
         with self.engine.begin() as conn:
@@ -294,28 +355,7 @@ class JobStore:
             if finished.rowcount == 0:
                 return False
             conn.execute(delete(generations).where(generations.c.job_id == job_id))
-            for generation in produced:
-                conn.execute(
-                    insert(generations).values(
-                        id=generation.id,
-                        job_id=job_id,
-                        idx=generation.index,
-                        width=generation.width,
-                        height=generation.height,
-                        seconds=generation.seconds,
-                    )
-                )
-                for asset in generation.assets.values():
-                    conn.execute(
-                        insert(assets).values(
-                            generation_id=generation.id,
-                            variant=asset.variant.value,
-                            media_type=asset.media_type,
-                            size=asset.size,
-                            sha256=asset.sha256,
-                            blob_key=asset.blob_key,
-                        )
-                    )
+            _insert_generations(conn, job_id, produced)
         return True
 
     def release_job(self, job_id: str, worker_id: str) -> bool:

@@ -1,0 +1,105 @@
+"""The request flow both images dialects share: check and store inputs, then draw, and answer
+with JSON or, for `stream=true`, with server-sent events as images take shape.
+
+Everything that can be the client's fault (parameters, family rules, the content filter, input
+images) is raised before any byte of a stream is sent, so it reaches the client as a proper
+HTTP error in the dialect's envelope. Drawing runs in a worker thread; partial images cross to
+the event loop through a queue as they are drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.responses import Response
+
+from reelgate.api.bodies import is_form, read_body
+from reelgate.api.image_links import ImageLinks
+from reelgate.api.image_params import ImageRequest
+from reelgate.api.image_responses import completed_events, partial_event, sse
+from reelgate.core.errors import ReelgateError
+from reelgate.core.images import ImageResult, ImageService, PartialImage, PreparedImages
+from reelgate.core.models import ImageSpec
+
+log = logging.getLogger("reelgate.images")
+
+RenderBody = Callable[[ImageResult, ImageRequest], dict[str, Any]]
+ErrorBody = Callable[[Exception], dict[str, Any]]
+
+
+def image_service(request: Request) -> ImageService:
+    return request.app.state.images
+
+
+def image_links(request: Request) -> ImageLinks:
+    return request.app.state.image_links
+
+
+async def request_body(request: Request) -> tuple[dict[str, Any], bool]:
+    """The body as a dict, and whether it came as a form (values are strings then)."""
+    limit = request.app.state.settings.max_upload_bytes
+    return await read_body(request, max_part_size=limit), is_form(request)
+
+
+async def answer(
+    parsed: ImageRequest, service: ImageService, render: RenderBody, error_body: ErrorBody
+) -> Response:
+    prepared = await run_in_threadpool(service.prepare, parsed.new)
+    if parsed.stream:
+        return StreamingResponse(
+            _events(service, prepared, error_body),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    try:
+        result = await run_in_threadpool(service.render, prepared)
+    except BaseException:
+        service.discard(prepared)
+        raise
+    return JSONResponse(await run_in_threadpool(render, result, parsed))
+
+
+async def _events(
+    service: ImageService, prepared: PreparedImages, error_body: ErrorBody
+) -> AsyncIterator[bytes]:
+    """Partial images as they are drawn, then one completed event per image. A failure while
+    drawing becomes an `error` event (the response has already started)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def put(kind: str, value: Any) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+    def work() -> None:
+        try:
+            put("done", service.render(prepared, lambda partial: put("partial", partial)))
+        except Exception as exc:
+            log.exception("image job %s failed while streaming", prepared.job_id)
+            service.discard(prepared)
+            put("error", exc)
+
+    loop.run_in_executor(None, work)
+    spec: ImageSpec = prepared.spec
+    while True:
+        kind, value = await queue.get()
+        if kind == "partial":
+            assert isinstance(value, PartialImage)
+            yield sse(partial_event(spec, value, int(prepared.created_at)))
+        elif kind == "done":
+            for event in await run_in_threadpool(completed_events, value):
+                yield sse(event)
+            return
+        else:
+            yield sse({"type": "error", "error": error_body(value)})
+            return
+
+
+def internal_error(exc: Exception) -> dict[str, Any]:
+    message = exc.message if isinstance(exc, ReelgateError) else f"Image generation failed: {exc}"
+    return {"message": message, "type": "server_error", "param": None, "code": "internal_error"}

@@ -1,0 +1,363 @@
+"""Image jobs: generations and edits, run while the request waits, kept like any other job.
+
+No HTTP here. A request becomes a canonical job of kind `image`: the prompt passes the content
+filter, input images are validated and stored, the provider draws in a staging directory, each
+finished file is moved into storage, and the job is recorded completed together with one
+generation per image, in one transaction. Images are synchronous, so nothing is queued and no
+worker is involved: a crash before the record leaves no job, only staging leftovers that are
+removed at start-up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from reelgate.config import Settings
+from reelgate.core.content_filter import ContentFilter, FilterVerdict
+from reelgate.core.errors import InvalidRequest, NotFound
+from reelgate.core.ids import new_id
+from reelgate.core.jobs import ClientFile, input_prefix, output_prefix
+from reelgate.core.models import (
+    Asset,
+    AssetVariant,
+    Generation,
+    ImageFamily,
+    ImageOperation,
+    ImageSpec,
+    Job,
+    JobKind,
+    JobStatus,
+)
+from reelgate.media.errors import InvalidMediaError
+from reelgate.media.image_files import (
+    EXTENSIONS,
+    MEDIA_TYPES,
+    DecodedImage,
+    has_transparency,
+    load_rgba,
+)
+from reelgate.providers.base import ImageTask, RenderedImage
+from reelgate.providers.registry import ProviderRegistry
+from reelgate.store.blobs import BlobStore
+from reelgate.store.db import JobStore
+
+
+def family_of(model: str) -> ImageFamily:
+    """The model family a name behaves like. Azure deployment names are free strings, so the
+    name is searched: `dall-e-3`/`dalle3` anywhere is DALL-E 3, `dall-e-2`/`dalle2` is DALL-E 2,
+    anything else (gpt-image-1, gpt-image-1-deployment, unknown names) is a GPT image model."""
+    compact = model.lower().replace("-", "").replace("_", "").replace(".", "")
+    if "dalle3" in compact:
+        return ImageFamily.DALL_E_3
+    if "dalle2" in compact:
+        return ImageFamily.DALL_E_2
+    return ImageFamily.GPT_IMAGE_1
+
+
+def auto_size(width: int, height: int) -> tuple[int, int]:
+    """`size=auto` for an edit: the GPT image size of the input's orientation."""
+    if width > height * 1.2:
+        return 1536, 1024
+    if height > width * 1.2:
+        return 1024, 1536
+    return 1024, 1024
+
+
+@dataclass(frozen=True)
+class NewImages:
+    """An image request in canonical terms (the dialect has checked the family's rules).
+
+    `background` may still be `auto`: for edits it depends on the input images.
+    """
+
+    prompt: str
+    model: str
+    family: ImageFamily
+    operation: ImageOperation
+    width: int
+    height: int
+    n: int
+    quality: str
+    output_format: str
+    output_compression: int
+    background: str  # transparent | opaque | auto
+    style: str | None = None
+    moderation: str = "auto"
+    input_fidelity: str | None = None
+    user: str | None = None
+    images: tuple[ClientFile, ...] = ()
+    mask: ClientFile | None = None
+    partial_images: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedImages:
+    """A request that passed every check, its inputs stored: what remains is to draw it."""
+
+    job_id: str
+    new: NewImages
+    spec: ImageSpec
+    verdict: FilterVerdict
+    created_at: float
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    generation: Generation
+    asset: Asset
+    path: Path
+    revised_prompt: str | None
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    job: Job
+    verdict: FilterVerdict
+    images: list[StoredImage]
+
+
+@dataclass(frozen=True)
+class PartialImage:
+    index: int
+    partial_index: int
+    data: bytes
+
+
+PartialListener = Callable[[PartialImage], None]
+
+
+def new_image_job_id() -> str:
+    return new_id("image")
+
+
+class ImageService:
+    def __init__(
+        self,
+        store: JobStore,
+        blobs: BlobStore,
+        providers: ProviderRegistry,
+        settings: Settings,
+        content_filter: ContentFilter,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.providers = providers
+        self.settings = settings
+        self.content_filter = content_filter
+        self._clock = clock
+
+    def prepare(self, new: NewImages) -> PreparedImages:
+        """Filter the prompt (raises `PromptBlocked`) and validate and store input images, so
+        every client error is raised before a stream or a render starts."""
+        verdict = self.content_filter.require_allowed(new.prompt, relaxed=new.moderation == "low")
+        job_id = new_image_job_id()
+        try:
+            keys, mask_key, first_has_alpha, first_size = self._store_inputs(job_id, new)
+        except BaseException:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        width, height = new.width, new.height
+        if (width, height) == (0, 0):  # an edit's size=auto: the input's orientation
+            width, height = auto_size(*first_size)
+        background = new.background
+        if background == "auto":  # keep an input's transparency where the format can hold it
+            keep = first_has_alpha and new.output_format != "jpeg"
+            background = "transparent" if keep else "opaque"
+        spec = ImageSpec(
+            prompt=new.prompt,
+            family=new.family,
+            operation=new.operation,
+            width=width,
+            height=height,
+            n=new.n,
+            quality=new.quality,
+            output_format=new.output_format,
+            output_compression=new.output_compression,
+            background=background,
+            style=new.style,
+            moderation=new.moderation,
+            input_fidelity=new.input_fidelity,
+            user=new.user,
+            input_image_keys=keys,
+            mask_key=mask_key,
+        )
+        return PreparedImages(job_id, new, spec, verdict, self._clock())
+
+    def render(
+        self, prepared: PreparedImages, on_partial: PartialListener | None = None
+    ) -> ImageResult:
+        """Draw, store and record the images (blocking: call it from a worker thread)."""
+        job_id, spec = prepared.job_id, prepared.spec
+        provider_name = self.providers.image_provider_for_model(prepared.new.model)
+        if provider_name is None:
+            raise InvalidRequest(
+                f"No image provider serves model '{prepared.new.model}'.", param="model"
+            )
+        provider = self.providers.get_image(provider_name)
+        task = ImageTask(
+            job_id=job_id,
+            prompt=spec.prompt,
+            family=spec.family,
+            operation=spec.operation,
+            width=spec.width,
+            height=spec.height,
+            n=spec.n,
+            quality=spec.quality,
+            output_format=spec.output_format,
+            output_compression=spec.output_compression,
+            background=spec.background,
+            style=spec.style,
+            input_images=tuple(self.blobs.path(key) for key in spec.input_image_keys),
+            mask=self.blobs.path(spec.mask_key) if spec.mask_key else None,
+            partial_images=prepared.new.partial_images if on_partial else 0,
+        )
+        workdir = self.blobs.staging_dir(job_id)
+        try:
+            started = self._clock()
+            sink = None
+            if on_partial is not None:
+
+                def sink(index: int, partial_index: int, path: Path) -> None:
+                    on_partial(PartialImage(index, partial_index, path.read_bytes()))
+
+            rendered = provider.generate_images(task, workdir, sink)
+            stored = [self._store_output(job_id, spec, item) for item in rendered]
+            job = Job(
+                id=job_id,
+                kind=JobKind.IMAGE,
+                model=prepared.new.model,
+                provider=provider_name,
+                spec=spec,
+                status=JobStatus.COMPLETED,
+                progress=100,
+                created_at=prepared.created_at,
+                started_at=started,
+                completed_at=self._clock(),
+                generations=tuple(item.generation for item in stored),
+            )
+            self.store.insert_finished_job(job, [item.generation for item in stored])
+        except BaseException:
+            self.blobs.delete_prefix(output_prefix(job_id))
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return ImageResult(job=job, verdict=prepared.verdict, images=stored)
+
+    def discard(self, prepared: PreparedImages) -> None:
+        """Forget a prepared request that will not be rendered (its stored inputs)."""
+        self.blobs.delete_prefix(input_prefix(prepared.job_id))
+
+    def image_file(self, generation_id: str) -> tuple[Asset, Path]:
+        """The stored file of one image, by its generation id."""
+        job_id = self.store.job_id_of_generation(generation_id, kind=JobKind.IMAGE)
+        job = self.store.get_job(job_id, with_generations=True) if job_id else None
+        generation = (
+            next((g for g in job.generations if g.id == generation_id), None) if job else None
+        )
+        asset = generation.assets.get(AssetVariant.IMAGE) if generation else None
+        if asset is None or not self.blobs.exists(asset.blob_key):
+            raise NotFound(f"Image '{generation_id}' not found.", code="not_found")
+        return asset, self.blobs.path(asset.blob_key)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _store_inputs(
+        self, job_id: str, new: NewImages
+    ) -> tuple[tuple[str, ...], str | None, bool, tuple[int, int]]:
+        """Validate and keep the inputs as PNG: image keys, mask key, and whether the first
+        image has transparency and its size (both matter only to edits)."""
+        keys: list[str] = []
+        staging = self.blobs.staging_dir(job_id)
+        decoded = [self._decode(upload) for upload in new.images]
+        try:
+            if decoded and new.family is ImageFamily.DALL_E_2:
+                self._check_dall_e_2_input(decoded[0], new.images[0])
+            for number, item in enumerate(decoded):
+                path = staging / f"image-{number}.png"
+                item.image.save(path, format="PNG", compress_level=1)
+                key = f"{input_prefix(job_id)}/image-{number}.png"
+                keys.append(self.blobs.put_file(key, path).key)
+            mask_key = None
+            if new.mask is not None:
+                mask = self._checked_mask(new.mask, decoded[0] if decoded else None)
+                path = staging / "mask.png"
+                mask.save(path, format="PNG", compress_level=1)
+                mask_key = self.blobs.put_file(f"{input_prefix(job_id)}/mask.png", path).key
+            if not decoded:
+                return (), mask_key, False, (0, 0)
+            first = decoded[0].image
+            return tuple(keys), mask_key, has_transparency(first), first.size
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _decode(self, upload: ClientFile) -> DecodedImage:
+        limit = self.settings.max_upload_bytes
+        data = upload.stream.read(limit + 1)
+        try:
+            return load_rgba(
+                data, max_bytes=limit, max_pixels=self.settings.max_image_pixels, label=upload.name
+            )
+        except InvalidMediaError as exc:
+            raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
+
+    @staticmethod
+    def _check_dall_e_2_input(decoded: DecodedImage, upload: ClientFile) -> None:
+        """DALL-E 2 edits take one square PNG (the published limit)."""
+        width, height = decoded.image.size
+        if decoded.format != "PNG" or width != height:
+            raise InvalidRequest(
+                f"Invalid input image - format must be a square PNG for dall-e-2, got "
+                f"{decoded.format.lower() or 'unknown'} {width}x{height}.",
+                param=upload.param,
+                code="invalid_image_format",
+            )
+
+    def _checked_mask(self, upload: ClientFile, first: DecodedImage | None) -> Image.Image:
+        """A mask is a PNG with an alpha channel, the size of the (first) image."""
+        mask = self._decode(upload)
+        if mask.format != "PNG" or not mask.has_alpha_channel:
+            raise InvalidRequest(
+                "Invalid mask image format - the mask must be a PNG image with an alpha channel "
+                "(its fully transparent pixels mark the area to edit).",
+                param=upload.param,
+                code="invalid_image_format",
+            )
+        if first is None or mask.image.size != first.image.size:
+            expected = f"{first.image.size[0]}x{first.image.size[1]}" if first else "unknown"
+            raise InvalidRequest(
+                f"The mask is {mask.image.size[0]}x{mask.image.size[1]} but the image is "
+                f"{expected}; they must be the same size.",
+                param=upload.param,
+                code="invalid_image_dimensions",
+            )
+        return mask.image
+
+    def _store_output(self, job_id: str, spec: ImageSpec, item: RenderedImage) -> StoredImage:
+        extension = EXTENSIONS[spec.output_format]
+        key = f"{output_prefix(job_id)}/{item.index}/image.{extension}"
+        blob = self.blobs.put_file(key, item.path)
+        asset = Asset(
+            variant=AssetVariant.IMAGE,
+            media_type=MEDIA_TYPES[spec.output_format],
+            size=blob.size,
+            sha256=blob.sha256,
+            blob_key=blob.key,
+        )
+        generation = Generation(
+            id=new_id("img"),
+            job_id=job_id,
+            index=item.index,
+            width=item.width,
+            height=item.height,
+            seconds=0.0,
+            assets={AssetVariant.IMAGE: asset},
+        )
+        return StoredImage(generation, asset, self.blobs.path(blob.key), item.revised_prompt)
