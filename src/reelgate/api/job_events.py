@@ -29,6 +29,7 @@ from reelgate.api.deps import job_service
 from reelgate.api.dialect import dialect_route
 from reelgate.api.job_journal import ChangeJournal, change_journal
 from reelgate.api.job_views import list_job_views, read_job_view
+from reelgate.api.sse_docs import event_stream_schema
 from reelgate.core.errors import NotFound
 from reelgate.core.jobs import JobService
 from reelgate.core.models import JobStatus
@@ -51,7 +52,15 @@ _STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A `text/event-stream` of `snapshot`, `job` and `deleted` events.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": event_stream_schema(
+                    ["snapshot", "job", "deleted"],
+                    "JSON: a snapshot (a list of jobs), a job's current state, or a deletion "
+                    "(docs/events.md).",
+                )
+            }
+        },
     },
 }
 

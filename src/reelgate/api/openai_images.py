@@ -33,6 +33,7 @@ from reelgate.api.image_params import (
 from reelgate.api.image_responses import images_response
 from reelgate.api.openai_errors import OpenAIEnvelope
 from reelgate.api.openai_schemas import OpenAIErrorResponse
+from reelgate.api.sse_docs import event_stream_schema
 from reelgate.core.errors import ModerationRejected
 from reelgate.core.images import ImageResult, ImageService
 
@@ -51,7 +52,19 @@ IMAGES_RESPONSE_DOC = {
     "images, then one `*.completed` event per image.",
     "content": {
         "application/json": {"schema": {"type": "object"}},
-        "text/event-stream": {"schema": {"type": "string"}},
+        "text/event-stream": {
+            "schema": event_stream_schema(
+                [
+                    "image_generation.partial_image",
+                    "image_generation.completed",
+                    "image_edit.partial_image",
+                    "image_edit.completed",
+                    "error",
+                ],
+                "JSON: the image stream event of the same type (OpenAI's ImageGenStreamEvent / "
+                "ImageEditStreamEvent), or an error.",
+            )
+        },
     },
 }
 
