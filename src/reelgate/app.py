@@ -17,8 +17,12 @@ from reelgate.api import (
     azure_images,
     azure_videos,
     job_events,
+    metrics,
+    models,
     openai_images,
     openai_videos,
+    usage_api,
+    webhooks_api,
 )
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
 from reelgate.api.image_links import ImageLinks, load_or_create_secret
@@ -27,11 +31,18 @@ from reelgate.core.content_filter import ContentFilter
 from reelgate.core.events import JobEvents
 from reelgate.core.images import ImageService
 from reelgate.core.jobs import JobService
-from reelgate.providers.registry import ProviderRegistry, default_registry
+from reelgate.core.webhooks import load_or_create_secret as load_webhook_secret
+from reelgate.observability.metrics import Metrics
+from reelgate.observability.middleware import ObservabilityMiddleware
+from reelgate.providers.registry import ProviderRegistry, registry_from_routing
+from reelgate.providers.routing import load_routing
+from reelgate.runner.deliveries import DeliveryLoop
 from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
 from reelgate.store.connect import open_store
 from reelgate.store.notices import notices_for
+from reelgate.store.usage import UsageStore
+from reelgate.store.webhooks import WebhookStore
 from reelgate.web import mount_web_page
 
 DESCRIPTION = """
@@ -47,7 +58,12 @@ def create_app(
     settings: Settings | None = None, providers: ProviderRegistry | None = None
 ) -> FastAPI:
     settings = settings or Settings()
-    registry = providers or default_registry()
+    if providers is None:  # the routing file, if any (a bad one raises RoutingError here)
+        providers = registry_from_routing(
+            load_routing(settings.models) if settings.models else None
+        )
+    registry = providers
+    app_metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,11 +72,27 @@ def create_app(
         blobs = BlobStore(settings.blobs_dir)
         blobs.clear_staging()
         events = JobEvents()
+        webhooks = WebhookStore(store.engine)
+        deliveries = DeliveryLoop(
+            webhooks,
+            settings,
+            load_webhook_secret(settings),
+            on_attempt=app_metrics.observe_webhook_attempt,
+        )
+
+        def job_changed(job_id: str) -> None:
+            events.publish(job_id)
+            deliveries.wake()  # a job that just finished may have a webhook event to send
+
         # Notices reach this process's listeners, and every process's on PostgreSQL.
-        notices = notices_for(store.engine, on_change=events.publish, on_queued=lambda: pool.wake())
+        notices = notices_for(store.engine, on_change=job_changed, on_queued=lambda: pool.wake())
         pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
         app.state.settings = settings
         app.state.events = events
+        app.state.webhooks = webhooks
+        app.state.deliveries = deliveries
+        app.state.usage = UsageStore(store.engine)
+        app_metrics.watch_store(store, webhooks)
         content_filter = ContentFilter.from_settings(settings)
         app.state.jobs = JobService(
             store,
@@ -77,10 +109,12 @@ def create_app(
         )
         notices.start()
         pool.start(settings.workers)
+        deliveries.start(settings.webhook_senders)
         try:
             yield
         finally:
             pool.stop()
+            deliveries.stop()
             notices.stop()
             store.close()
 
@@ -93,6 +127,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    app.state.metrics = app_metrics
+    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
     prefixes = DialectPrefixes()
     app.include_router(openai_videos.router, prefix="/v1")
     prefixes.add("/v1", openai_videos.ENVELOPE)
@@ -104,11 +140,16 @@ def create_app(
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
+    app.state.providers = registry
+    app.include_router(models.router, prefix="/v1")
     app.include_router(openai_images.router, prefix="/v1")
     app.include_router(azure_images.router, prefix="/openai/v1")
     prefixes.add("/openai/v1/images", azure_images.ENVELOPE)
     app.include_router(app_api.router, prefix="/api")
     app.include_router(job_events.router, prefix="/api")
+    app.include_router(webhooks_api.router, prefix="/api")
+    app.include_router(usage_api.router, prefix="/api")
+    app.include_router(metrics.router)
     prefixes.add("/api", app_api.ENVELOPE)
 
     async def unrouted_error(request: Request, exc: Exception) -> Response:

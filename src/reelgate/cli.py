@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -12,7 +11,10 @@ from rich.console import Console
 from rich.panel import Panel
 
 from reelgate import __version__
+from reelgate.cli_client import register as register_client_commands
+from reelgate.cli_models import ModelsOption, registry_or_exit, routing_lines
 from reelgate.config import Settings
+from reelgate.observability.logs import configure_logging, uvicorn_log_config
 
 cli = typer.Typer(
     help="reelgate: a self-hosted video and image generation server.",
@@ -37,7 +39,7 @@ DatabaseOption = Annotated[
 ]
 
 
-def banner(settings: Settings) -> Panel:
+def banner(settings: Settings, routing: list[str] | None = None) -> Panel:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
         f"[bold]Web page[/]           {base}/",
@@ -49,10 +51,15 @@ def banner(settings: Settings) -> Panel:
         f"[bold]Workers[/]            {settings.workers} in this process"
         + (" (jobs run by `reelgate worker` processes)" if settings.workers == 0 else ""),
         "",
-        "[yellow]No upstream provider is configured: every model name is served by the built-in "
-        "preview engine.[/]",
-        "The preview engine is a deterministic renderer (prompt-driven animated scenes encoded "
-        "as real H.264 MP4 and pictures), not a generative model.",
+        *(
+            routing
+            or [
+                "[yellow]No upstream provider is configured: every model name is served by the "
+                "built-in preview engine.[/]",
+                "The preview engine is a deterministic renderer (prompt-driven animated scenes "
+                "encoded as real H.264 MP4 and pictures), not a generative model.",
+            ]
+        ),
     ]
     return Panel("\n".join(lines), title=f"reelgate {__version__}", expand=False)
 
@@ -86,6 +93,7 @@ def serve(
         typer.Option("--no-workers", help="Only answer HTTP; `reelgate worker` runs the jobs."),
     ] = False,
     database_url: DatabaseOption = None,
+    models: ModelsOption = None,
     access_log: Annotated[
         bool | None,
         typer.Option(
@@ -107,22 +115,25 @@ def serve(
             "workers": 0 if no_workers else workers,
             "access_log": access_log,
             "database_url": database_url,
+            "models": models,
         }.items()
         if value is not None
     }
     settings = Settings(**overrides)
     from reelgate.app import create_app
 
-    _configure_logging(log_level)
+    _configure_logging(log_level, settings.log_format)
     _require_current_schema(settings)
 
-    console.print(banner(settings))
+    registry = registry_or_exit(settings, console)
+    console.print(banner(settings, routing_lines(settings, registry)))
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, registry),
         host=settings.host,
         port=settings.port,
         access_log=settings.access_log,
         log_level=log_level,
+        log_config=uvicorn_log_config(settings.log_format),
         timeout_graceful_shutdown=10,
     )
 
@@ -136,19 +147,19 @@ def worker(
     ] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
+    models: ModelsOption = None,
     log_level: Annotated[
         str, typer.Option(help="Log level: debug, info, warning, error.")
     ] = "info",
 ) -> None:
     """Run jobs only (no HTTP), beside `reelgate serve --no-workers` replicas sharing the same
     database and storage. Stops cleanly on SIGTERM: running jobs go back to the queue."""
-    from reelgate.providers.registry import default_registry
     from reelgate.runner.process import run_worker
 
-    settings = _settings(data_dir=data_dir, database_url=database_url)
-    _configure_logging(log_level)
+    settings = _settings(data_dir=data_dir, database_url=database_url, models=models)
+    _configure_logging(log_level, settings.log_format)
     _require_current_schema(settings)
-    registry = default_registry()
+    registry = registry_or_exit(settings, console)
     chosen = None
     if providers:
         chosen = {name.strip() for name in providers.split(",") if name.strip()}
@@ -202,8 +213,8 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**{key: value for key, value in overrides.items() if value is not None})
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(levelname)-9s %(name)s: %(message)s")
+def _configure_logging(level: str, log_format: str = "text") -> None:
+    configure_logging(level, log_format)
 
 
 def _fail(message: str) -> NoReturn:
@@ -223,6 +234,9 @@ def _require_current_schema(settings: Settings) -> None:
         _fail(str(exc))
     except Exception as exc:  # unreachable database, bad URL
         _fail(f"cannot open the database: {exc}")
+
+
+register_client_commands(cli)  # generate, jobs, image, usage (reelgate.cli_client)
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,38 @@ class Settings(BaseSettings):
     content_filter_config: Path | None = None
     # How long an image `url` (DALL-E models, `response_format=url`) stays valid.
     image_url_ttl_seconds: int = Field(default=3600, gt=0)
+
+    # The model routing file (YAML; docs/providers/, examples/models.yaml): which upstream
+    # provider serves each public model name, with fallbacks and limits. None: the preview
+    # engine serves every model name. Flag `--models`, env REELGATE_MODELS.
+    models: Path | None = None
+
+    # Webhooks (docs/webhooks.md). `webhook_url`: where finished jobs are reported when a request
+    # names no target (open mode; jobs have no owner until API keys exist). `webhook_urls`: the
+    # same per owner (JSON object owner -> URL), for when keys arrive. `webhook_secret`: the
+    # `whsec_...` secret deliveries are signed with; without one, the first process makes one
+    # and keeps it in the data directory (file `webhook-secret`), where receivers can read it.
+    webhook_url: str | None = None
+    webhook_urls: dict[str, str] = Field(default_factory=dict)
+    webhook_secret: str | None = None
+    # Targets in private, loopback, link-local and other special networks are refused, except in
+    # these networks (comma-separated CIDRs, e.g. `127.0.0.0/8,::1/128` for a local receiver).
+    webhook_allow_networks: str = ""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Retries: the n-th retry waits backoff * 4**(n-1) seconds (at most the max, +-10 % jitter),
+    # until `webhook_max_attempts` attempts were made: by default 12 attempts over ~17 hours.
+    webhook_backoff_seconds: float = Field(default=5.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=3 * 3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=12, ge=1)
+    # Delivery threads in each `reelgate serve` process (0: this process delivers nothing).
+    webhook_senders: int = Field(default=2, ge=0)
+
+    # Usage: an optional price table (JSON: model -> {"per_second": USD, "per_image": USD}) to
+    # show estimated cost next to what was generated.
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    # Logs: `text` for a terminal, `json` (one object a line, with the request id) for machines.
+    log_format: Literal["text", "json"] = "text"
 
     @property
     def database_path(self) -> Path:

@@ -28,6 +28,7 @@ from reelgate.api.job_views import (
     read_job_view,
 )
 from reelgate.api.openai_schemas import DEFAULT_MODEL
+from reelgate.api.webhook_target import RequestedWebhook, webhook_of
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.jobs import ClientFile, JobService, NewVideo
@@ -75,6 +76,11 @@ class GenerateRequest(BaseModel):
         None,
         description="Extension: a PNG, JPEG or WebP image as a base64 data URL "
         "(data:image/png;base64,...) that guides the video (its backdrop in the preview engine).",
+    )
+    webhook_url: str | None = Field(
+        None,
+        description="Extension: where to POST `video.completed` / `video.failed` for this job "
+        "(docs/webhooks.md); `none` for no webhook. Same as the `Reelgate-Webhook-Url` header.",
     )
 
 
@@ -148,7 +154,9 @@ def _job_not_found() -> HTTPException:
     response_model=GenerateResponse,
     responses=_errors(400),
 )
-async def generate(body: GenerateRequest, jobs: Jobs, config: Config) -> GenerateResponse:
+async def generate(
+    body: GenerateRequest, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> GenerateResponse:
     """Create a video generation job. Poll `/api/status/{job_id}`, or follow
     `/api/jobs/{job_id}/events`, until it completes."""
     new = NewVideo(
@@ -160,6 +168,7 @@ async def generate(body: GenerateRequest, jobs: Jobs, config: Config) -> Generat
         n_variants=body.n_variants,
         seed=body.seed,
         reference_image=_reference_image(body.reference_image, config),
+        webhook=webhook_of(body.webhook_url, webhook, config),
     )
     job = await run_in_threadpool(jobs.create_video, new)
     return GenerateResponse(job_id=job.id, status=app_status(job.status))
@@ -291,11 +300,13 @@ async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     operation_id="appRemixJob",
     responses=_errors(400, 404, 409),
 )
-async def remix_job(job_id: str, body: RemixRequest, jobs: Jobs) -> dict[str, Any]:
+async def remix_job(
+    job_id: str, body: RemixRequest, jobs: Jobs, webhook: RequestedWebhook
+) -> dict[str, Any]:
     """A new job from a completed one: same size, duration and composition, a new prompt."""
     prompt = checked_prompt(body.prompt)
     try:
-        job = await run_in_threadpool(jobs.remix, job_id, prompt)
+        job = await run_in_threadpool(jobs.remix, job_id, prompt, webhook)
     except NotFound:
         raise _job_not_found() from None
     return job_view(job)

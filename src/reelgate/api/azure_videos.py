@@ -36,6 +36,7 @@ from reelgate.api.deps import job_service, settings
 from reelgate.api.dialect import dialect_route
 from reelgate.api.openai_errors import quote_list
 from reelgate.api.validation import validate
+from reelgate.api.webhook_target import RequestedWebhook
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.jobs import ClientFile, JobService, NewInpaintItem, NewVideo
@@ -329,7 +330,9 @@ def _states(statuses: list[str] | None) -> list[StateFilter] | None:
         }
     },
 )
-async def create_job(request: Request, jobs: Jobs, config: Config) -> Response:
+async def create_job(
+    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> Response:
     form = is_form(request)
     body = await read_body(request, max_part_size=config.max_upload_bytes)
     files = body.pop("files", None) if form else None
@@ -344,6 +347,7 @@ async def create_job(request: Request, jobs: Jobs, config: Config) -> Response:
         seconds=params.n_seconds,
         n_variants=params.n_variants,
         inpaint=_inpaint_items(files, raw_items) if form else (),
+        webhook=webhook,
     )
     job = await run_in_threadpool(jobs.create_video, new)
     return JSONResponse(render_job(job))

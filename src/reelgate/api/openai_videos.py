@@ -35,6 +35,7 @@ from reelgate.api.openai_schemas import (
     VideoReference,
 )
 from reelgate.api.validation import validate
+from reelgate.api.webhook_target import RequestedWebhook
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.jobs import ClientFile, JobService, NewVideo, SourceVideo
@@ -218,7 +219,9 @@ async def _derived_request(
         files={"input_reference": "Reference image (PNG, JPEG or WebP) that guides generation."},
     ),
 )
-async def create_video(request: Request, jobs: Jobs, config: Config) -> Response:
+async def create_video(
+    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> Response:
     body = await _body(request, config)
     reference_value = body.pop("input_reference", None)
     params = validate(CreateVideoBody, body)
@@ -231,6 +234,7 @@ async def create_video(request: Request, jobs: Jobs, config: Config) -> Response
         height=height,
         seconds=int(params.seconds),
         reference_image=reference,
+        webhook=webhook,
     )
     job = await run_in_threadpool(jobs.create_video, new)
     return _video_response(job, config)
@@ -273,9 +277,13 @@ async def list_videos(
         EditVideoBody, files={"video": "Source video file, or `video[id]` of a completed video."}
     ),
 )
-async def edit_video(request: Request, jobs: Jobs, config: Config) -> Response:
+async def edit_video(
+    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> Response:
     params, source = await _derived_request(request, config, EditVideoBody)
-    job = await run_in_threadpool(jobs.edit, source, params.prompt, DEFAULT_MODEL, _allowed_size)
+    job = await run_in_threadpool(
+        jobs.edit, source, params.prompt, DEFAULT_MODEL, _allowed_size, webhook
+    )
     return _video_response(job, config)
 
 
@@ -289,10 +297,18 @@ async def edit_video(request: Request, jobs: Jobs, config: Config) -> Response:
         ExtendVideoBody, files={"video": "Source video file, or `video[id]` of a completed video."}
     ),
 )
-async def extend_video(request: Request, jobs: Jobs, config: Config) -> Response:
+async def extend_video(
+    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> Response:
     params, source = await _derived_request(request, config, ExtendVideoBody)
     job = await run_in_threadpool(
-        jobs.extend, source, params.prompt, int(params.seconds), DEFAULT_MODEL, _allowed_size
+        jobs.extend,
+        source,
+        params.prompt,
+        int(params.seconds),
+        DEFAULT_MODEL,
+        _allowed_size,
+        webhook,
     )
     return _video_response(job, config)
 
@@ -361,7 +377,9 @@ async def video_content(
     responses=_ERRORS,
     openapi_extra=_request_body_doc(RemixVideoBody, files={}),
 )
-async def remix_video(video_id: str, request: Request, jobs: Jobs, config: Config) -> Response:
+async def remix_video(
+    video_id: str, request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+) -> Response:
     params = validate(RemixVideoBody, await _body(request, config))
-    job = await run_in_threadpool(jobs.remix, video_id, params.prompt)
+    job = await run_in_threadpool(jobs.remix, video_id, params.prompt, webhook)
     return _video_response(job, config)

@@ -217,6 +217,7 @@ class ImageService:
             input_images=tuple(self.blobs.path(key) for key in spec.input_image_keys),
             mask=self.blobs.path(spec.mask_key) if spec.mask_key else None,
             partial_images=prepared.new.partial_images if on_partial else 0,
+            upstream_model=self.providers.upstream_request(prepared.new.model, provider_name)[0],
         )
         workdir = self.blobs.staging_dir(job_id)
         try:

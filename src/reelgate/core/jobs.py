@@ -32,10 +32,11 @@ from reelgate.core.models import (
     Operation,
     VideoSpec,
 )
+from reelgate.core.webhooks import webhook_for
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
 from reelgate.media.probe import VideoInfo, probe_video
-from reelgate.providers.registry import ProviderRegistry
+from reelgate.providers.registry import ProviderRegistry, UnknownModel
 from reelgate.store.blobs import BlobStore
 from reelgate.store.db import JobStore, StateFilter
 
@@ -87,6 +88,9 @@ class NewVideo:
     seed: int | None = None
     reference_image: ClientFile | None = None
     inpaint: tuple[NewInpaintItem, ...] = ()
+    # Per-request webhook target (checked by the API): None for the configured default,
+    # `core.webhooks.NO_WEBHOOK` for none.
+    webhook: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,9 @@ class JobService:
                 "inpaint": inpaint,
             }
         )
-        return self._enqueue(job_id, new.model, spec)
+        return self._enqueue(job_id, new.model, spec, webhook=new.webhook)
 
-    def remix(self, source_id: str, prompt: str) -> Job:
+    def remix(self, source_id: str, prompt: str, webhook: str | None = None) -> Job:
         source = self._completed_source(source_id, "remixed")
         spec = source.spec.model_copy(
             update={
@@ -233,16 +237,39 @@ class JobService:
                 "n_variants": 1,
             }
         )
-        return self._enqueue(new_job_id(), source.model, spec, remixed_from=source.id)
+        return self._enqueue(
+            new_job_id(), source.model, spec, remixed_from=source.id, webhook=webhook
+        )
 
-    def edit(self, source: SourceVideo, prompt: str, model: str, choose_size: SizeChooser) -> Job:
-        return self._derive(Operation.EDIT, source, prompt, model, choose_size, extra_seconds=0)
-
-    def extend(
-        self, source: SourceVideo, prompt: str, seconds: int, model: str, choose_size: SizeChooser
+    def edit(
+        self,
+        source: SourceVideo,
+        prompt: str,
+        model: str,
+        choose_size: SizeChooser,
+        webhook: str | None = None,
     ) -> Job:
         return self._derive(
-            Operation.EXTEND, source, prompt, model, choose_size, extra_seconds=seconds
+            Operation.EDIT, source, prompt, model, choose_size, extra_seconds=0, webhook=webhook
+        )
+
+    def extend(
+        self,
+        source: SourceVideo,
+        prompt: str,
+        seconds: int,
+        model: str,
+        choose_size: SizeChooser,
+        webhook: str | None = None,
+    ) -> Job:
+        return self._derive(
+            Operation.EXTEND,
+            source,
+            prompt,
+            model,
+            choose_size,
+            extra_seconds=seconds,
+            webhook=webhook,
         )
 
     def delete(self, job_id: str) -> Job:
@@ -263,6 +290,7 @@ class JobService:
         model: str,
         choose_size: SizeChooser,
         extra_seconds: int,
+        webhook: str | None = None,
     ) -> Job:
         job_id = new_job_id()
         verb = "edited" if operation is Operation.EDIT else "extended"
@@ -288,7 +316,7 @@ class JobService:
             extension_seconds=extra_seconds or None,
             **{**base, "seconds": base["seconds"] + extra_seconds},
         )
-        return self._enqueue(job_id, model, spec)
+        return self._enqueue(job_id, model, spec, webhook=webhook)
 
     def _completed_source(self, source_id: str, verb: str) -> Job:
         source = self.get(source_id)
@@ -301,13 +329,23 @@ class JobService:
             )
         return source
 
-    def _enqueue(self, job_id: str, model: str, spec: VideoSpec, **extra: str) -> Job:
+    def _enqueue(
+        self,
+        job_id: str,
+        model: str,
+        spec: VideoSpec,
+        webhook: str | None = None,
+        **extra: str,
+    ) -> Job:
+        owner = None  # API keys (a later issue) will set the owner; webhooks already follow it
         job = Job(
             id=job_id,
             model=model,
-            provider=self.providers.provider_for_model(model),
+            provider=self._route(job_id, model, spec),
             spec=spec,
             created_at=self._clock(),
+            owner=owner,
+            webhook=webhook_for(webhook, owner, self.settings),
             **extra,
         )
         verdict = self.content_filter.check(spec.prompt)
@@ -331,6 +369,25 @@ class JobService:
         self._on_queued()
         self._on_change(job_id)
         return job
+
+    def _route(self, job_id: str, model: str, spec: VideoSpec) -> str:
+        """The provider that takes a new job (the routing file's first choice for `model`);
+        unknown models and requests beyond the model's limits are client errors (and the
+        inputs already stored for the job are dropped)."""
+        try:
+            provider = self.providers.provider_for_model(model)
+            problem = self.providers.limit_problem(model, spec.width, spec.height, spec.seconds)
+        except UnknownModel:
+            problem = None
+            provider = None
+        if provider is None or problem is not None:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise InvalidRequest(
+                problem or f"The model '{model}' does not exist. GET /v1/models lists the models.",
+                param="model",
+                code="invalid_value" if problem else "model_not_found",
+            )
+        return provider
 
     def _read_limited(self, upload: ClientFile) -> bytes:
         limit = self.settings.max_upload_bytes

@@ -189,4 +189,5 @@ class Job(BaseModel):
     lease_owner: str | None = None
     idempotency_key: str | None = None
     remixed_from: str | None = None
+    webhook: str | None = None  # where video.completed / video.failed is POSTed (docs/webhooks.md)
     generations: tuple[Generation, ...] = ()

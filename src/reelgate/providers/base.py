@@ -8,9 +8,10 @@ records them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from reelgate.core.models import (
     AssetVariant,
@@ -26,9 +27,22 @@ class JobCancelled(Exception):
     """Raised by a progress sink when the job was deleted or cancelled while running."""
 
 
+class WorkerStopping(JobCancelled):
+    """The server is shutting down: the job goes back to the queue instead of failing (and an
+    upstream job it started is kept, to be resumed)."""
+
+
 class ProgressSink(Protocol):
     def __call__(self, progress: float, phase: Phase = Phase.RUNNING) -> None:
         """Report progress in 0..100. May raise `JobCancelled` to stop the work early."""
+
+
+class UpstreamProgressSink(ProgressSink, Protocol):
+    """The runner's sink also persists upstream state while the worker holds the job."""
+
+    def remember_upstream(self, ref: str) -> None:
+        """Store the upstream job's id on the job row, durably, before anyone waits on it.
+        Raises `JobCancelled` when the job is no longer this worker's."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,13 @@ class VideoTask:
     source_video: Path | None = None  # the video to remix, edit or extend
     source_prompt: str | None = None  # the prompt that produced `source_video`, when known
     inpaint: tuple[InpaintLayer, ...] = ()
+    # Upstream providers: the model or deployment to ask for, extra request parameters from
+    # the routing file, and the upstream job already submitted for this job (resume, never
+    # submit twice). The source's upstream id, when the source job ran on the same provider.
+    upstream_model: str | None = None
+    upstream_parameters: Mapping[str, Any] = field(default_factory=dict)
+    upstream_ref: str | None = None
+    source_upstream_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +131,7 @@ class ImageTask:
     input_images: tuple[Path, ...] = ()  # edits: the first is the image the mask applies to
     mask: Path | None = None  # PNG whose fully transparent pixels mark what to redraw
     partial_images: int = 0  # intermediate renders to report per image, 0..3
+    upstream_model: str | None = None  # upstream providers: the model or deployment to ask for
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,41 @@
-"""Which provider serves which model. With no routing configured, the preview engine serves all."""
+"""Which provider serves which model. With no routing configured, the preview engine serves all.
+
+With a routing file (`providers/routing.py`) the registry holds one provider per configured
+connection (plus the preview engine), answers which provider serves a public model name, what
+to ask it for, which provider comes next when one refuses, and how many jobs each may run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from reelgate.providers.base import ImageProvider, VideoProvider
+from reelgate.providers.routing import PREVIEW, Routing
+
+
+class UnknownModel(KeyError):
+    """The routing file has no such model."""
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """A model as `GET /v1/models` lists it."""
+
+    name: str
+    kind: str  # video | image
+    provider: str
+
+
+# Listed when no routing file is configured (the preview engine answers every name anyway).
+_PREVIEW_MODELS = (
+    ("sora-2", "video"),
+    ("sora-2-pro", "video"),
+    ("gpt-image-1", "image"),
+    ("dall-e-3", "image"),
+    ("dall-e-2", "image"),
+)
 
 
 class ProviderRegistry:
@@ -15,6 +46,7 @@ class ProviderRegistry:
         *,
         image_providers: Sequence[ImageProvider] = (),
         default_image: str | None = None,
+        routing: Routing | None = None,
     ) -> None:
         self._providers = {provider.name: provider for provider in providers}
         if default not in self._providers:
@@ -24,16 +56,85 @@ class ProviderRegistry:
         if default_image is not None and default_image not in self._image_providers:
             raise ValueError(f"default image provider {default_image!r} is not registered")
         self.default_image = default_image
+        self.routing = routing
+
+    # -- routing -------------------------------------------------------------------------------
 
     def provider_for_model(self, model: str) -> str:
-        return self.default
+        """The first-choice provider of a video model; `UnknownModel` when routing is
+        configured and does not name it as a video model."""
+        if self.routing is None:
+            return self.default
+        route = self.routing.models.get(model)
+        if route is None or route.kind != "video":
+            raise UnknownModel(model)
+        return route.provider
+
+    def next_provider(self, model: str, provider: str) -> str | None:
+        """The fallback after `provider` in `model`'s chain, if any."""
+        if self.routing is None or model not in self.routing.models:
+            return None
+        names = [target.provider for target in self.routing.chain(model)]
+        if provider not in names:
+            return None
+        position = names.index(provider)
+        return names[position + 1] if position + 1 < len(names) else None
+
+    def upstream_request(self, model: str, provider: str) -> tuple[str, Mapping[str, Any]]:
+        """(upstream model or deployment, extra parameters) for `model` on `provider`."""
+        if self.routing is not None and model in self.routing.models:
+            for target in self.routing.chain(model):
+                if target.provider == provider:
+                    return target.upstream_model or model, target.parameters
+        return model, {}
+
+    def limit_problem(self, model: str, width: int, height: int, seconds: int) -> str | None:
+        """Why a request breaks `model`'s configured limits (None: it does not)."""
+        if self.routing is None or model not in self.routing.models:
+            return None
+        limits = self.routing.models[model].limits
+        if limits.max_seconds is not None and seconds > limits.max_seconds:
+            return f"'{model}' makes videos of at most {limits.max_seconds} seconds."
+        if limits.min_seconds is not None and seconds < limits.min_seconds:
+            return f"'{model}' makes videos of at least {limits.min_seconds} seconds."
+        if limits.sizes is not None and f"{width}x{height}" not in limits.sizes:
+            return f"'{model}' makes videos of sizes {', '.join(limits.sizes)}."
+        return None
+
+    def concurrency(self) -> dict[str, int]:
+        """Providers with a limit on jobs running at once, and the limit."""
+        if self.routing is None:
+            return {}
+        return {
+            name: config.concurrency
+            for name, config in self.routing.providers.items()
+            if config.concurrency is not None and name in self._providers
+        }
+
+    def names(self) -> list[str]:
+        return sorted(self._providers)
+
+    def listed_models(self) -> list[ListedModel]:
+        if self.routing is None:
+            return [ListedModel(name, kind, PREVIEW) for name, kind in _PREVIEW_MODELS]
+        return [
+            ListedModel(name, route.kind, route.provider)
+            for name, route in self.routing.models.items()
+        ]
+
+    # -- lookups -------------------------------------------------------------------------------
 
     def get(self, name: str) -> VideoProvider:
         return self._providers[name]
 
     def image_provider_for_model(self, model: str) -> str | None:
         """The image provider serving `model`; None when images are not served at all."""
-        return self.default_image
+        if self.routing is None:
+            return self.default_image
+        route = self.routing.models.get(model)
+        if route is None or route.kind != "image":
+            return None
+        return route.provider if route.provider in self._image_providers else None
 
     def get_image(self, name: str) -> ImageProvider:
         return self._image_providers[name]
@@ -48,4 +149,27 @@ def default_registry() -> ProviderRegistry:
         default="preview",
         image_providers=[PreviewImageProvider()],
         default_image="preview",
+    )
+
+
+def registry_from_routing(routing: Routing | None) -> ProviderRegistry:
+    """The registry for a routing file (None: the preview engine for everything)."""
+    if routing is None:
+        return default_registry()
+    from reelgate.providers.azure_jobs import AzureJobsProvider
+    from reelgate.providers.openai_compat import OpenAICompatProvider
+    from reelgate.providers.preview.image import PreviewImageProvider
+    from reelgate.providers.preview.video import PreviewVideoProvider
+    from reelgate.providers.veo import VeoProvider
+
+    kinds = {"openai": OpenAICompatProvider, "azure-jobs": AzureJobsProvider, "veo": VeoProvider}
+    video: list[VideoProvider] = [PreviewVideoProvider()]
+    images: list[ImageProvider] = [PreviewImageProvider()]
+    for name, config in routing.providers.items():
+        provider = kinds[config.type](name, config)
+        video.append(provider)
+        if isinstance(provider, OpenAICompatProvider):
+            images.append(provider)
+    return ProviderRegistry(
+        video, default=PREVIEW, image_providers=images, default_image=PREVIEW, routing=routing
     )

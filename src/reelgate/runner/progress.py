@@ -7,12 +7,10 @@ import time
 from collections.abc import Callable
 
 from reelgate.core.models import Phase
-from reelgate.providers.base import JobCancelled
+from reelgate.providers.base import JobCancelled, WorkerStopping
 from reelgate.store.db import JobStore
 
-
-class WorkerStopping(JobCancelled):
-    """The server is shutting down: the job goes back to the queue instead of failing."""
+__all__ = ["LeaseProgress", "WorkerStopping"]
 
 
 class LeaseProgress:
@@ -67,3 +65,13 @@ class LeaseProgress:
         self._last_write, self._last_progress, self._last_phase = now, value, phase
         if changed:
             self._on_change(self._job_id)
+
+    def remember_upstream(self, ref: str) -> None:
+        """Persist the upstream job id now (and extend the lease): a worker that dies after this
+        leaves a job that resumes polling `ref` instead of submitting again."""
+        now = self._clock()
+        if not self._store.set_upstream_ref(
+            self._job_id, self._worker_id, ref, lease_until=now + self._lease_seconds
+        ):
+            raise JobCancelled(self._job_id)
+        self._last_write = now

@@ -1,7 +1,12 @@
 """In-process workers: claim a job (with a lease), run its provider, store the outputs.
 
 A worker that dies leaves its lease to run out; any worker (in this process after a restart, or
-another process sharing the database) then claims the job again and re-runs it from the start.
+another process sharing the database) then claims the job again: the preview engine re-renders
+it from the start, an upstream provider resumes polling the upstream job recorded on the row.
+
+Providers with a concurrency limit are only claimed for while they have room (queued jobs wait,
+they are not refused); a job whose provider refuses it or cannot be reached at submission goes
+to the next provider of its model's fallback list.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobError,
 from reelgate.media.errors import InvalidMediaError
 from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
+from reelgate.providers.upstream.errors import SubmitFailed, UpstreamError
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
 from reelgate.store.blobs import BlobStore
 from reelgate.store.db import JobStore
@@ -64,6 +70,7 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._instance = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._claiming = threading.Lock()  # one claim at a time here keeps limits exact
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -109,9 +116,7 @@ class WorkerPool:
 
     def run_one(self, worker_id: str) -> bool:
         """Claim and run one job. False when there was nothing to do."""
-        job = self.store.claim_job(
-            worker_id, self._clock(), self.settings.lease_seconds, self._only_providers
-        )
+        job = self._claim(worker_id)
         if job is None:
             return False
         self._on_change(job.id)
@@ -131,6 +136,11 @@ class WorkerPool:
             self._on_change(job.id)
         except JobCancelled:
             self.blobs.delete_prefix(output_prefix(job.id))
+        except SubmitFailed as exc:
+            self._fall_back(job, worker_id, exc)
+        except UpstreamError as exc:
+            log.warning("job %s failed upstream: %s", job.id, exc)
+            self._fail(job, worker_id, exc.code, str(exc))
         except SourceUnavailable as exc:
             self._fail(job, worker_id, "invalid_source", str(exc))
         except InvalidMediaError as exc:
@@ -151,8 +161,17 @@ class WorkerPool:
             self._stopping,
             on_change=self._on_change,
         )
+        try:
+            provider = self.providers.get(job.provider)
+        except KeyError:
+            self._fail(
+                job,
+                worker_id,
+                "provider_unavailable",
+                f"The provider '{job.provider}' that this job was made for is not configured.",
+            )
+            return
         task = self._task(job)
-        provider = self.providers.get(job.provider)
         rendered = provider.generate_video(task, workdir, progress)
         progress(99, Phase.PROCESSING)
         produced = [self._store_outputs(job, item) for item in rendered]
@@ -167,6 +186,7 @@ class WorkerPool:
         spec = job.spec
         source_video: Path | None = None
         source_prompt: str | None = None
+        source_upstream_ref: str | None = None
         if spec.source_job_id is not None:
             source = self.store.get_job(spec.source_job_id, with_generations=True)
             asset = None
@@ -178,6 +198,8 @@ class WorkerPool:
                 )
             source_video = self.blobs.path(asset.blob_key)
             source_prompt = source.spec.prompt
+            if source.provider == job.provider:
+                source_upstream_ref = source.upstream_ref
         elif spec.source_video_key is not None:
             source_video = self.blobs.path(spec.source_video_key)
         reference = self.blobs.path(spec.reference_image_key) if spec.reference_image_key else None
@@ -193,6 +215,7 @@ class WorkerPool:
             )
             for item in spec.inpaint
         )
+        upstream_model, parameters = self.providers.upstream_request(job.model, job.provider)
         return VideoTask(
             job_id=job.id,
             prompt=spec.prompt,
@@ -207,6 +230,10 @@ class WorkerPool:
             source_video=source_video,
             source_prompt=source_prompt,
             inpaint=inpaint,
+            upstream_model=upstream_model,
+            upstream_parameters=parameters,
+            upstream_ref=job.upstream_ref,
+            source_upstream_ref=source_upstream_ref,
         )
 
     def _store_outputs(self, job: Job, item: RenderedVideo) -> Generation:
@@ -230,6 +257,41 @@ class WorkerPool:
             seconds=item.seconds,
             assets=stored,
         )
+
+    def _claim(self, worker_id: str) -> Job | None:
+        """The oldest runnable job among providers with room to run one more."""
+        limits = self.providers.concurrency()
+        now = self._clock()
+        lease = self.settings.lease_seconds
+        if not limits:
+            return self.store.claim_job(worker_id, now, lease, self._only_providers)
+        with self._claiming:
+            running = self.store.running_by_provider(now)
+            full = {name for name, limit in limits.items() if running.get(name, 0) >= limit}
+            allowed = self._only_providers
+            if full:
+                allowed = set(allowed if allowed is not None else self.providers.names()) - full
+                if not allowed:
+                    return None
+            job = self.store.claim_job(worker_id, now, lease, allowed)
+            if job is None or job.provider not in limits:
+                return job
+            # Another process may have claimed for the same provider at the same moment.
+            if self.store.running_by_provider(now).get(job.provider, 0) > limits[job.provider]:
+                self.store.release_job(job.id, worker_id)
+                return None
+            return job
+
+    def _fall_back(self, job: Job, worker_id: str, exc: SubmitFailed) -> None:
+        """The provider did not take the job: the next in the model's list gets it."""
+        following = self.providers.next_provider(job.model, job.provider)
+        if following is None:
+            self._fail(job, worker_id, exc.cause.code, str(exc.cause))
+            return
+        log.warning("job %s: %s; falling back to %s", job.id, exc.cause, following)
+        if self.store.hand_over(job.id, worker_id, following):
+            self._on_change(job.id)
+            self.wake()
 
     def _fail(self, job: Job, worker_id: str, code: str, message: str) -> None:
         self.store.fail_job(job.id, self._clock(), JobError(code=code, message=message), worker_id)

@@ -6,7 +6,8 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
@@ -35,8 +37,11 @@ from reelgate.core.models import (
     Phase,
     VideoSpec,
 )
+from reelgate.core.webhooks import EVENT_TYPES
 from reelgate.store.migrate import upgrade
 from reelgate.store.schema import assets, generations, jobs
+from reelgate.store.usage import count_usage
+from reelgate.store.webhooks import enqueue_delivery
 
 # Built once: status polling is the most frequent call, and building the statement is not free.
 _JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
@@ -85,6 +90,7 @@ def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -
         lease_owner=row["lease_owner"],
         idempotency_key=row["idempotency_key"],
         remixed_from=row["remixed_from"],
+        webhook=row["webhook_url"],
         generations=tuple(generation_rows),
     )
 
@@ -114,9 +120,64 @@ def _insert_generations(conn: Connection, job_id: str, produced: list[Generation
             )
 
 
+@dataclass(frozen=True)
+class JobTiming:
+    """A job was claimed or finished: what metrics need, told after the transaction commits."""
+
+    event: str  # claimed | completed | failed
+    provider: str
+    created_at: float
+    started_at: float | None
+    completed_at: float | None
+
+
+# What a finishing UPDATE returns, for usage, webhooks and timings.
+_FINISHED_COLUMNS = (
+    jobs.c.id, jobs.c.owner, jobs.c.kind, jobs.c.model, jobs.c.provider, jobs.c.webhook_url,
+    jobs.c.created_at, jobs.c.started_at,
+)  # fmt: skip
+
+
+def _on_final(
+    conn: Connection,
+    row: Mapping[str, Any],
+    status: JobStatus,
+    now: float,
+    video_seconds: float = 0.0,
+) -> None:
+    """In the transaction that makes a job final: count it and store its webhook event."""
+    failed = status is not JobStatus.COMPLETED
+    count_usage(
+        conn,
+        owner=row["owner"],
+        model=row["model"],
+        at=now,
+        failures=int(failed),
+        video_seconds=video_seconds,
+    )
+    if row["webhook_url"] and row["kind"] == JobKind.VIDEO.value:
+        enqueue_delivery(
+            conn,
+            job_id=row["id"],
+            owner=row["owner"],
+            url=row["webhook_url"],
+            event_type=EVENT_TYPES[status],
+            now=now,
+        )
+
+
 class JobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Told of claims and finishes after commit (this process's metrics); must not raise.
+        self.timing_observers: list[Callable[[JobTiming], None]] = []
+
+    def _observe(self, event: str, row: RowMapping, completed_at: float | None = None) -> None:
+        timing = JobTiming(
+            event, row["provider"], row["created_at"], row["started_at"], completed_at
+        )
+        for observer in self.timing_observers:
+            observer(timing)
 
     def create_schema(self) -> None:
         """Bring the schema to the current revision (migrations; for tests and first starts)."""
@@ -170,6 +231,16 @@ class JobStore:
             gens = self._generations(conn, [r["id"] for r in rows]) if with_generations else {}
         page = [_job_from_row(row, gens.get(row["id"], [])) for row in rows]
         return (page[::-1] if backwards else page), has_more
+
+    def status_counts(self) -> tuple[dict[str, int], float | None]:
+        """Jobs per status, and when the oldest queued job was created (for metrics)."""
+        by_status = select(jobs.c.status, func.count(), func.min(jobs.c.created_at)).group_by(
+            jobs.c.status
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(by_status).all()
+        oldest = next((row[2] for row in rows if row[0] == JobStatus.QUEUED.value), None)
+        return {row[0]: row[1] for row in rows}, oldest
 
     def job_id_of_generation(self, generation_id: str, kind: JobKind = JobKind.VIDEO) -> str | None:
         """The job that produced a generation, if that job is of `kind` (an image's id is no
@@ -239,8 +310,13 @@ class JobStore:
                     attempts=0,
                     idempotency_key=job.idempotency_key,
                     remixed_from=job.remixed_from,
+                    webhook_url=job.webhook,
                 )
             )
+            count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
+            if job.status.finished:  # refused by the content filter: final at birth
+                row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
+                _on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
 
     def insert_finished_job(self, job: Job, produced: list[Generation]) -> None:
         """Record a job that was run while its request waited (images), with its outputs, in one
@@ -264,6 +340,16 @@ class JobStore:
                 )
             )
             _insert_generations(conn, job.id, produced)
+            is_image = job.kind is JobKind.IMAGE
+            count_usage(
+                conn,
+                owner=job.owner,
+                model=job.model,
+                at=job.created_at,
+                jobs=1,
+                images=len(produced) if is_image else 0,
+                video_seconds=0.0 if is_image else sum(g.seconds for g in produced),
+            )
 
     def delete_job(self, job_id: str) -> bool:
         with self.engine.begin() as conn:
@@ -316,7 +402,10 @@ class JobStore:
         )
         with self.engine.begin() as conn:
             row = conn.execute(statement).mappings().first()
-        return _job_from_row(row) if row is not None else None
+        if row is None:
+            return None
+        self._observe("claimed", row)
+        return _job_from_row(row)
 
     def heartbeat(
         self,
@@ -337,25 +426,73 @@ class JobStore:
             result = conn.execute(self._owned(job_id, worker_id).values(**values))
         return result.rowcount > 0
 
+    def set_upstream_ref(
+        self, job_id: str, worker_id: str, ref: str, *, lease_until: float
+    ) -> bool:
+        """Record the upstream job serving this job (while `worker_id` holds it)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                self._owned(job_id, worker_id).values(upstream_ref=ref, lease_until=lease_until)
+            )
+        return result.rowcount > 0
+
+    def hand_over(self, job_id: str, worker_id: str, provider: str) -> bool:
+        """Give a job that its provider could not take to `provider` (the next fallback): it
+        goes back to the queue, with no upstream job, and the failed try does not count."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                self._owned(job_id, worker_id).values(
+                    provider=provider,
+                    upstream_ref=None,
+                    status=JobStatus.QUEUED.value,
+                    phase=None,
+                    progress=0,
+                    lease_owner=None,
+                    lease_until=None,
+                    attempts=jobs.c.attempts - 1,
+                )
+            )
+        return result.rowcount > 0
+
+    def running_by_provider(self, now: float) -> dict[str, int]:
+        """How many jobs each provider is running now (in progress under a live lease)."""
+        query = (
+            select(jobs.c.provider, func.count())
+            .where(jobs.c.status == JobStatus.IN_PROGRESS.value, jobs.c.lease_until >= now)
+            .group_by(jobs.c.provider)
+        )
+        with self.engine.connect() as conn:
+            return {provider: count for provider, count in conn.execute(query).all()}
+
     def complete_job(
         self, job_id: str, worker_id: str, now: float, produced: list[Generation]
     ) -> bool:
-        """Record the outputs and mark the job completed, in one transaction."""
+        """Record the outputs and mark the job completed, in one transaction (with its usage
+        and its webhook event)."""
         with self.engine.begin() as conn:
-            finished = conn.execute(
-                self._owned(job_id, worker_id).values(
-                    status=JobStatus.COMPLETED.value,
-                    phase=None,
-                    progress=100,
-                    completed_at=now,
-                    lease_owner=None,
-                    lease_until=None,
+            finished = (
+                conn.execute(
+                    self._owned(job_id, worker_id)
+                    .values(
+                        status=JobStatus.COMPLETED.value,
+                        phase=None,
+                        progress=100,
+                        completed_at=now,
+                        lease_owner=None,
+                        lease_until=None,
+                    )
+                    .returning(*_FINISHED_COLUMNS)
                 )
+                .mappings()
+                .first()
             )
-            if finished.rowcount == 0:
+            if finished is None:
                 return False
             conn.execute(delete(generations).where(generations.c.job_id == job_id))
             _insert_generations(conn, job_id, produced)
+            seconds = sum(g.seconds for g in produced)
+            _on_final(conn, finished, JobStatus.COMPLETED, now, video_seconds=seconds)
+        self._observe("completed", finished, now)
         return True
 
     def release_job(self, job_id: str, worker_id: str) -> bool:
@@ -383,18 +520,26 @@ class JobStore:
             else update(jobs).where(jobs.c.id == job_id)
         )
         with self.engine.begin() as conn:
-            result = conn.execute(
-                statement.values(
-                    status=JobStatus.FAILED.value,
-                    phase=None,
-                    completed_at=now,
-                    error_code=error.code,
-                    error_message=error.message,
-                    lease_owner=None,
-                    lease_until=None,
+            failed = (
+                conn.execute(
+                    statement.values(
+                        status=JobStatus.FAILED.value,
+                        phase=None,
+                        completed_at=now,
+                        error_code=error.code,
+                        error_message=error.message,
+                        lease_owner=None,
+                        lease_until=None,
+                    ).returning(*_FINISHED_COLUMNS)
                 )
+                .mappings()
+                .first()
             )
-        return result.rowcount > 0
+            if failed is None:
+                return False
+            _on_final(conn, failed, JobStatus.FAILED, now)
+        self._observe("failed", failed, now)
+        return True
 
     @staticmethod
     def _owned(job_id: str, worker_id: str) -> Any:

@@ -41,6 +41,7 @@ jobs = Table(
     Column("lease_owner", String(64), nullable=True),
     Column("idempotency_key", String(256), nullable=True),
     Column("remixed_from", String(64), nullable=True),
+    Column("webhook_url", Text, nullable=True),  # where to POST video.completed/failed (0002)
     Index("ix_jobs_kind_id", "kind", "id"),
     Index("ix_jobs_status_created", "status", "created_at"),
 )
@@ -71,4 +72,58 @@ assets = Table(
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("blob_key", Text, nullable=False),
+)
+
+# A webhook event to deliver: one per job and event type, retried until delivered or given up.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the event id, sent as `webhook-id`
+    Column("job_id", String(64), nullable=False),  # no foreign key: outlives a deleted job
+    Column("owner", String(64), nullable=True),
+    Column("event_type", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # the exact body, so every retry is identical
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("delivered_at", Float, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("job_id", "event_type", name="uq_webhook_deliveries_job_event"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        String(64),
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_webhook_attempts_delivery", "delivery_id"),
+)
+
+# Usage per owner ("" until API keys exist), model and UTC day; kept when jobs are deleted.
+usage_counters = Table(
+    "usage_counters",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("model", String(256), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD
+    Column("jobs", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("video_seconds", Float, nullable=False),
+    Column("images", Integer, nullable=False),
 )

@@ -1,0 +1,1 @@
+"""What an operator sees of a running server: request ids, structured logs and metrics."""

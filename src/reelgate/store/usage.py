@@ -1,0 +1,97 @@
+"""Usage counters per owner, model and UTC day: jobs, failures, generated seconds and images.
+
+Counted in the transactions that create and finish jobs, so the numbers match the jobs made and
+survive the jobs' deletion. Owner "" is open mode (no API keys yet).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from reelgate.store.schema import usage_counters
+
+OPEN_MODE = ""
+_COUNTERS = ("jobs", "failures", "video_seconds", "images")
+
+
+def utc_day(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+
+
+def count_usage(
+    conn: Connection,
+    *,
+    owner: str | None,
+    model: str,
+    at: float,
+    jobs: int = 0,
+    failures: int = 0,
+    video_seconds: float = 0.0,
+    images: int = 0,
+) -> None:
+    """Add to the counters of (owner, model, day of `at`): one upsert, atomic on both databases."""
+    deltas = {"jobs": jobs, "failures": failures, "video_seconds": video_seconds, "images": images}
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(usage_counters).values(
+        owner=owner or OPEN_MODE, model=model, day=utc_day(at), **deltas
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["owner", "model", "day"],
+        set_={name: usage_counters.c[name] + statement.excluded[name] for name in _COUNTERS},
+    )
+    conn.execute(statement)
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    owner: str | None
+    model: str
+    jobs: int
+    failures: int
+    video_seconds: float
+    images: int
+
+
+class UsageStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def summary(
+        self, *, since: str | None = None, until: str | None = None, owner: str | None = None
+    ) -> list[UsageRow]:
+        """Totals per owner and model over the days from `since` to `until` (inclusive,
+        YYYY-MM-DD, UTC)."""
+        c = usage_counters.c
+        query = select(
+            c.owner,
+            c.model,
+            func.sum(c.jobs),
+            func.sum(c.failures),
+            func.sum(c.video_seconds),
+            func.sum(c.images),
+        ).group_by(c.owner, c.model)
+        if since is not None:
+            query = query.where(c.day >= since)
+        if until is not None:
+            query = query.where(c.day <= until)
+        if owner is not None:
+            query = query.where(c.owner == owner)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(c.owner, c.model)).all()
+        return [
+            UsageRow(
+                owner=row[0] or None,
+                model=row[1],
+                jobs=int(row[2]),
+                failures=int(row[3]),
+                video_seconds=float(row[4]),
+                images=int(row[5]),
+            )
+            for row in rows
+        ]
