@@ -186,3 +186,24 @@ def _wait_for_upstream_ref(gateway: Gateway, video_id: str) -> None:
     while gateway.job_row(video_id)["upstream_ref"] is None:
         assert time.monotonic() < deadline, gateway.server.log()
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "code"),
+    [
+        (Scripted(400, {"error": {"message": "bad size", "code": "invalid_value"}}), 502,
+         "upstream_refused"),
+        (Scripted(400, {"error": {"message": "blocked", "code": "moderation_blocked"}}), 400,
+         "moderation_blocked"),
+    ],
+)  # fmt: skip
+def test_an_upstream_image_failure_is_the_clients_answer(gateway, fake, answer, status, code):
+    """Images are synchronous: the upstream's failure is answered in the dialect's envelope."""
+    fake.script("submit", answer)
+    response = gateway.http.post(
+        "/v1/images/generations", json={"model": "gpt-image-1", "prompt": "A red square"}
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"].startswith("up:"), "the message names the provider"

@@ -20,6 +20,7 @@ from reelgate.core.errors import (
     NotFound,
     NotReady,
     ReelgateError,
+    UpstreamFailed,
 )
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -55,6 +56,8 @@ class AzureEnvelope:
                 inner["error_details"] = exc.details
             code = exc.code or "content_policy_violation"
             return azure_error(400, exc.message, code=code, param=exc.param, inner_error=inner)
+        if isinstance(exc, UpstreamFailed):
+            return azure_error(502, exc.message, code=exc.code or "upstream_error", error_type=None)
         if isinstance(exc, NotFound | NotReady):  # ids are path segments: no `param` to name
             return azure_error(404, exc.message, code=exc.code or "not_found")
         if isinstance(exc, Conflict | InvalidRequest):

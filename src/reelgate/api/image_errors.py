@@ -23,6 +23,7 @@ from reelgate.core.errors import (
     NotFound,
     NotReady,
     ReelgateError,
+    UpstreamFailed,
 )
 
 _TYPE = "error"  # the document's only value for `error.type`
@@ -54,6 +55,10 @@ class AzureImagesEnvelope:
                 param=error["param"],
                 error_type=_TYPE,
                 inner_error=error["inner_error"],
+            )
+        if isinstance(exc, UpstreamFailed):
+            return azure_error(
+                502, exc.message, code=exc.code or "upstream_error", error_type=_TYPE
             )
         if isinstance(exc, NotFound | NotReady):
             return azure_error(404, exc.message, code=exc.code or "not_found", error_type=_TYPE)

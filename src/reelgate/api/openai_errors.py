@@ -19,6 +19,7 @@ from reelgate.core.errors import (
     NotFound,
     NotReady,
     ReelgateError,
+    UpstreamFailed,
 )
 
 _STATUS_TYPES = {
@@ -161,6 +162,8 @@ class OpenAIEnvelope:
     def domain(self, exc: ReelgateError) -> Response:
         if isinstance(exc, ModerationRejected):
             return openai_error(400, exc.message, param=exc.param, code="moderation_blocked")
+        if isinstance(exc, UpstreamFailed):
+            return openai_error(502, exc.message, code=exc.code)
         status = 400
         if isinstance(exc, NotFound | NotReady):
             status = 404

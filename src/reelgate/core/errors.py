@@ -34,3 +34,8 @@ class ModerationRejected(ReelgateError):
         super().__init__(message, param="prompt", code="content_policy_violation")
         self.revised_prompt = revised_prompt
         self.details = details
+
+
+class UpstreamFailed(ReelgateError):
+    """The upstream provider serving a synchronous request failed or could not be reached
+    (HTTP 502 in every dialect); the message names the provider."""

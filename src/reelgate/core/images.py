@@ -20,7 +20,7 @@ from PIL import Image
 
 from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter, FilterVerdict
-from reelgate.core.errors import InvalidRequest, NotFound
+from reelgate.core.errors import InvalidRequest, ModerationRejected, NotFound, UpstreamFailed
 from reelgate.core.ids import new_id
 from reelgate.core.jobs import ClientFile, input_prefix, output_prefix
 from reelgate.core.models import (
@@ -42,8 +42,9 @@ from reelgate.media.image_files import (
     has_transparency,
     load_rgba,
 )
-from reelgate.providers.base import ImageTask, RenderedImage
+from reelgate.providers.base import ImageProvider, ImageTask, PartialImageSink, RenderedImage
 from reelgate.providers.registry import ProviderRegistry
+from reelgate.providers.upstream.errors import UpstreamError
 from reelgate.store.blobs import BlobStore
 from reelgate.store.db import JobStore
 
@@ -228,7 +229,7 @@ class ImageService:
                 def sink(index: int, partial_index: int, path: Path) -> None:
                     on_partial(PartialImage(index, partial_index, path.read_bytes()))
 
-            rendered = provider.generate_images(task, workdir, sink)
+            rendered = _generate(provider, task, workdir, sink)
             stored = [self._store_output(job_id, spec, item) for item in rendered]
             job = Job(
                 id=job_id,
@@ -362,3 +363,16 @@ class ImageService:
             assets={AssetVariant.IMAGE: asset},
         )
         return StoredImage(generation, asset, self.blobs.path(blob.key), item.revised_prompt)
+
+
+def _generate(
+    provider: ImageProvider, task: ImageTask, workdir: Path, sink: PartialImageSink | None
+) -> list[RenderedImage]:
+    """Run the provider; an upstream's failure becomes the client's answer (a 502 naming the
+    provider, or a moderation refusal), never an unhandled error."""
+    try:
+        return provider.generate_images(task, workdir, sink)
+    except UpstreamError as exc:
+        if exc.code in ("input_moderation", "output_moderation"):
+            raise ModerationRejected(str(exc)) from exc
+        raise UpstreamFailed(str(exc), code=exc.code) from exc
