@@ -9,14 +9,13 @@ is checked from the header before anything is decoded.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageOps
 
 from reelgate.media.errors import InvalidMediaError
-from reelgate.media.images import _opener_for
+from reelgate.media.images import decode_checked
 
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
@@ -34,32 +33,13 @@ class DecodedImage:
 
 def load_rgba(data: bytes, *, max_bytes: int, max_pixels: int, label: str) -> DecodedImage:
     """Decode a PNG, JPEG or WebP upload as RGBA."""
-    if len(data) > max_bytes:
-        raise InvalidMediaError(
-            f"{label} is {len(data)} bytes, larger than the {max_bytes} byte limit"
-        )
-    opener = _opener_for(data)
-    if opener is None:
-        raise InvalidMediaError(f"{label} is not a PNG, JPEG or WebP image")
+    image = decode_checked(data, max_bytes=max_bytes, max_pixels=max_pixels, label=label)
+    alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     try:
-        image = opener(io.BytesIO(data))
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise InvalidMediaError(f"{label} has no pixels")
-        if width * height > max_pixels:
-            raise InvalidMediaError(
-                f"{label} is {width}x{height}, larger than the {max_pixels} pixel limit"
-            )
-        image.load()
-        format_name = image.format or ""
-        alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
-        transposed = ImageOps.exif_transpose(image) or image
-        rgba = transposed.convert("RGBA")
-    except InvalidMediaError:
-        raise
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        rgba = (ImageOps.exif_transpose(image) or image).convert("RGBA")
+    except (OSError, ValueError) as error:
         raise InvalidMediaError(f"{label} could not be decoded ({error})") from None
-    return DecodedImage(image=rgba, format=format_name, has_alpha_channel=alpha)
+    return DecodedImage(image=rgba, format=image.format or "", has_alpha_channel=alpha)
 
 
 def has_transparency(image: Image.Image) -> bool:

@@ -29,6 +29,14 @@ def load_image(
 
     `label` names the field in error messages, which are meant for the client.
     """
+    image = decode_checked(data, max_bytes=max_bytes, max_pixels=max_pixels, label=label)
+    return _to_rgb(ImageOps.exif_transpose(image) or image)
+
+
+def decode_checked(data: bytes, *, max_bytes: int, max_pixels: int, label: str) -> Image.Image:
+    """Decode an untrusted PNG, JPEG or WebP upload, fully loaded and in its own mode, after
+    checking its size, its real format (by signature) and its pixel count (from the header,
+    before decoding: a decompression bomb is refused without allocating it)."""
     if len(data) > max_bytes:
         raise InvalidMediaError(
             f"{label} is {len(data)} bytes, larger than the {max_bytes} byte limit"
@@ -52,7 +60,7 @@ def load_image(
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidMediaError(f"{label} could not be decoded ({error})") from None
-    return _to_rgb(ImageOps.exif_transpose(image) or image)
+    return image
 
 
 def _opener_for(data: bytes) -> Callable[[io.BytesIO], ImageFile.ImageFile] | None:
