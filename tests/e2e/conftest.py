@@ -71,8 +71,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A fresh server for the page tests. One worker, so a test can order jobs by queueing."""
-    with ServerProcess(tmp_path_factory.mktemp("studio") / "data", workers=1) as server:
+    """A fresh server for the page tests. One worker, so a test can order jobs by queueing;
+    webhooks may target loopback (a receiver the tests start)."""
+    data_dir = tmp_path_factory.mktemp("studio") / "data"
+    loopback = {"REELGATE_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8"}
+    with ServerProcess(data_dir, workers=1, env=loopback) as server:
         yield server
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -411,3 +413,34 @@ def take_screenshots(browser: Any, server: ServerProcess, folder: Path, *, pictu
     )
     phone_page.screenshot(path=folder / "studio-phone.png")
     phone.close()
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_webhook_deliveries_show_in_the_detail(page: Any, studio: ServerProcess):
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{receiver.server_address[1]}/hooks"
+    try:
+        with api(studio) as http:
+            body = {"prompt": "Hooked", "duration": 1, "width": 256, "height": 256,
+                    "webhook_url": target}  # fmt: skip
+            job_id = http.post("/api/generate", json=body).json()["job_id"]
+            wait_status(http, job_id, "completed")
+        page.goto("/")
+        page.locator(f'.card[data-id="{job_id}"] .card-open').click()
+        section = page.locator("#detail-webhooks")
+        expect(section).to_be_visible()
+        delivered = section.locator('li[data-status="delivered"]')
+        expect(delivered).to_contain_text("video.completed", timeout=15_000)
+        expect(delivered).to_contain_text(target)
+    finally:
+        receiver.shutdown()

@@ -106,6 +106,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "remixed_from": job.remixed_from,
         "source_job_id": job.spec.source_job_id,
         "has_reference_image": job.spec.reference_image_key is not None,
+        "webhook_url": job.webhook,
         "error": error_of(job),
         "created_at": job.created_at,
         "started_at": job.started_at,

@@ -52,4 +52,5 @@ export const api = {
     request("GET", `/api/jobs?limit=${limit}${after ? `&after=${path(after)}` : ""}`),
   remix: (id, prompt) => request("POST", `/api/jobs/${path(id)}/remix`, { prompt }),
   remove: (id) => request("DELETE", `/api/jobs/${path(id)}`),
+  deliveries: (id) => request("GET", `/api/webhooks/deliveries?job_id=${path(id)}`),
 };

@@ -20,6 +20,28 @@ function setLink(link, href) {
   }
 }
 
+const DELIVERY_WORDS = { delivered: "Delivered", failed: "Gave up", pending: "Retrying" };
+
+function deliveryItem(status, text) {
+  const item = document.createElement("li");
+  item.dataset.status = status;
+  const state = document.createElement("span");
+  state.className = "delivery-state";
+  state.textContent = `${DELIVERY_WORDS[status] || status}: `;
+  item.append(state, text);
+  return item;
+}
+
+function deliveryText(delivery) {
+  const tries = `${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`;
+  const last = delivery.last_status_code ? `HTTP ${delivery.last_status_code}` : delivery.last_error;
+  const where = `${delivery.event_type} to ${delivery.url}`;
+  if (delivery.status === "delivered") return `${where} (${last}, ${tries})`;
+  if (delivery.status === "failed") return `${where} after ${tries}${last ? `; last: ${last}` : ""}`;
+  const next = delivery.next_attempt_at ? `; next at ${absoluteTime(delivery.next_attempt_at)}` : "";
+  return `${where}, ${tries} so far${last ? `; last: ${last}` : ""}${next}`;
+}
+
 export class DetailView {
   constructor(store, { onRemixed, onDeleted, toast }) {
     this.store = store;
@@ -80,6 +102,7 @@ export class DetailView {
     this.#renderMedia(job, generation);
     this.#renderVariants(job);
     this.#renderFacts(job, generation);
+    this.#renderWebhook(job);
     const done = job.status === "completed";
     setLink($("download-video"), done ? generation.video_url : null);
     setLink($("download-thumbnail"), done ? generation.files.thumbnail : null);
@@ -163,6 +186,38 @@ export class DetailView {
     );
   }
 
+  // The job's webhook deliveries (`/api/webhooks/deliveries`): re-read when the job changes,
+  // at most every two seconds, since retries happen long after the job itself finished.
+  async #renderWebhook(job) {
+    const section = $("detail-webhooks");
+    section.hidden = !job.webhook_url;
+    if (!job.webhook_url) return;
+    const list = $("detail-deliveries");
+    if (!isFinished(job)) {
+      list.replaceChildren(deliveryItem("pending", `Sent to ${job.webhook_url} when the job finishes.`));
+      return;
+    }
+    const now = Date.now();
+    if (this.deliveriesReadAt && now - this.deliveriesReadAt < 2000) return;
+    this.deliveriesReadAt = now;
+    let deliveries;
+    try {
+      deliveries = (await api.deliveries(job.id)).data;
+    } catch (error) {
+      list.replaceChildren(deliveryItem("failed", `Deliveries could not be read: ${error.message}`));
+      return;
+    }
+    if (job.id !== this.jobId) return; // another job was opened meanwhile
+    list.replaceChildren(
+      ...(deliveries.length
+        ? deliveries.map((delivery) => deliveryItem(delivery.status, deliveryText(delivery)))
+        : [deliveryItem("pending", `Waiting for the first attempt to ${job.webhook_url}.`)]),
+    );
+    if (deliveries.some((delivery) => delivery.status !== "delivered" && delivery.status !== "failed")) {
+      setTimeout(() => this.jobId === job.id && this.render(), 2500);
+    }
+  }
+
   #openRemix() {
     const job = this.store.get(this.jobId);
     $("delete-confirm").hidden = true;
@@ -206,6 +261,7 @@ export class DetailView {
   }
 
   #reset() {
+    this.deliveriesReadAt = 0;
     $("remix-form").hidden = true;
     $("delete-confirm").hidden = true;
     $("detail-media").replaceChildren(); // stops the player
