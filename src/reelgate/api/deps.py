@@ -8,9 +8,9 @@ from reelgate.config import Settings
 from reelgate.core.jobs import JobService
 
 
-def job_service(request: Request) -> JobService:
+async def job_service(request: Request) -> JobService:
     return request.app.state.jobs
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return request.app.state.settings

@@ -33,11 +33,11 @@ RenderBody = Callable[[ImageResult, ImageRequest], dict[str, Any]]
 ErrorBody = Callable[[Exception], dict[str, Any]]
 
 
-def image_service(request: Request) -> ImageService:
+async def image_service(request: Request) -> ImageService:
     return request.app.state.images
 
 
-def image_links(request: Request) -> ImageLinks:
+async def image_links(request: Request) -> ImageLinks:
     return request.app.state.image_links
 
 

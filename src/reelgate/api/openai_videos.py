@@ -320,8 +320,11 @@ async def extend_video(
     response_model=VideoObject,
     responses=_ERRORS,
 )
-async def retrieve_video(video_id: str, jobs: Jobs, config: Config) -> Response:
-    return _video_response(jobs.get(video_id), config)
+async def retrieve_video(video_id: str, request: Request) -> Response:
+    # The call pollers make most: the services are read from the app state directly, because
+    # FastAPI's dependency solving costs more than the database read (bench/bench_polling.py).
+    state = request.app.state
+    return _video_response(state.jobs.get(video_id), state.settings)
 
 
 @router.delete(

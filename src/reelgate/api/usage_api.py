@@ -20,7 +20,7 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COUNTS = ("jobs", "failures", "video_seconds", "images")
 
 
-def usage_store(request: Request) -> UsageStore:
+async def usage_store(request: Request) -> UsageStore:
     return request.app.state.usage
 
 

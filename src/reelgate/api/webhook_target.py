@@ -16,7 +16,7 @@ from reelgate.config import Settings
 from reelgate.core.webhooks import WEBHOOK_HEADER, requested_webhook
 
 
-def webhook_header(
+async def webhook_header(
     config: Annotated[Settings, Depends(settings)],
     value: Annotated[
         str | None,

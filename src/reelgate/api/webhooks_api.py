@@ -16,7 +16,7 @@ from reelgate.store.webhooks import Attempt, Delivery, WebhookStore
 router = APIRouter(route_class=dialect_route(ENVELOPE), tags=["Webhooks"])
 
 
-def webhook_store(request: Request) -> WebhookStore:
+async def webhook_store(request: Request) -> WebhookStore:
     return request.app.state.webhooks
 
 
