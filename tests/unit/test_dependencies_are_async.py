@@ -17,6 +17,18 @@ from reelgate.app import create_app
 from reelgate.config import Settings
 
 
+def _api_routes(routes: list) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI wraps them in the app's list)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            found.extend(_api_routes(nested.routes))
+    return found
+
+
 def _calls(dependant: Dependant) -> list:
     found = []
     for child in dependant.dependencies:
@@ -27,10 +39,11 @@ def _calls(dependant: Dependant) -> list:
 
 def test_no_route_depends_on_a_plain_function(tmp_path: Path):
     app = create_app(Settings(data_dir=tmp_path, workers=0))
+    routes = _api_routes(app.routes)
+    assert len(routes) > 40, "the walk found the routes"
     blocking = {
         f"{route.path}: {call.__qualname__}"
-        for route in app.routes
-        if isinstance(route, APIRoute)
+        for route in routes
         for call in _calls(route.dependant)
         if call is not None and not inspect.iscoroutinefunction(call)
     }
