@@ -107,10 +107,11 @@ class WorkerProcess:
         *,
         concurrency: int = 1,
         env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
     ):
         self.command = [
             sys.executable, "-m", "reelgate", "worker", "--concurrency", str(concurrency),
-            "--data-dir", str(data_dir), "--database-url", database_url,
+            "--data-dir", str(data_dir), "--database-url", database_url, *(extra_args or []),
         ]  # fmt: skip
         self.env = {**os.environ, **(env or {})}
         self.log_path = data_dir.parent / f"worker-{id(self)}.log"

@@ -38,9 +38,9 @@ from reelgate.providers.registry import ProviderRegistry, registry_from_routing
 from reelgate.providers.routing import load_routing
 from reelgate.runner.deliveries import DeliveryLoop
 from reelgate.runner.worker import WorkerPool
-from reelgate.store.blobs import BlobStore
 from reelgate.store.connect import open_store
 from reelgate.store.notices import notices_for
+from reelgate.store.open_blobs import open_blob_store
 from reelgate.store.usage import UsageStore
 from reelgate.store.webhooks import WebhookStore
 from reelgate.web import mount_web_page
@@ -69,8 +69,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = open_store(settings.database)
-        blobs = BlobStore(settings.blobs_dir)
-        blobs.clear_staging()
+        blobs = open_blob_store(settings)
         events = JobEvents()
         webhooks = WebhookStore(store.engine)
         deliveries = DeliveryLoop(

@@ -37,6 +37,14 @@ DatabaseOption = Annotated[
         "directory (env REELGATE_DATABASE_URL)."
     ),
 ]
+StorageOption = Annotated[
+    str | None,
+    typer.Option(
+        help="s3://bucket/prefix to keep media in an S3-compatible store (endpoint from "
+        "REELGATE_S3_ENDPOINT_URL or AWS_ENDPOINT_URL, credentials from the AWS environment); "
+        "default: the data directory (env REELGATE_STORAGE)."
+    ),
+]
 
 
 def banner(settings: Settings, routing: list[str] | None = None) -> Panel:
@@ -48,6 +56,7 @@ def banner(settings: Settings, routing: list[str] | None = None) -> Panel:
         f"[bold]API docs[/]           {base}/api/docs",
         f"[bold]Data directory[/]     {settings.data_dir.resolve()}",
         f"[bold]Database[/]           {_database_label(settings)}",
+        f"[bold]Media[/]              {settings.storage or settings.blobs_dir.resolve()}",
         f"[bold]Workers[/]            {settings.workers} in this process"
         + (" (jobs run by `reelgate worker` processes)" if settings.workers == 0 else ""),
         "",
@@ -93,6 +102,7 @@ def serve(
         typer.Option("--no-workers", help="Only answer HTTP; `reelgate worker` runs the jobs."),
     ] = False,
     database_url: DatabaseOption = None,
+    storage: StorageOption = None,
     models: ModelsOption = None,
     access_log: Annotated[
         bool | None,
@@ -115,6 +125,7 @@ def serve(
             "workers": 0 if no_workers else workers,
             "access_log": access_log,
             "database_url": database_url,
+            "storage": storage,
             "models": models,
         }.items()
         if value is not None
@@ -147,6 +158,7 @@ def worker(
     ] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
+    storage: StorageOption = None,
     models: ModelsOption = None,
     log_level: Annotated[
         str, typer.Option(help="Log level: debug, info, warning, error.")
@@ -156,7 +168,9 @@ def worker(
     database and storage. Stops cleanly on SIGTERM: running jobs go back to the queue."""
     from reelgate.runner.process import run_worker
 
-    settings = _settings(data_dir=data_dir, database_url=database_url, models=models)
+    settings = _settings(
+        data_dir=data_dir, database_url=database_url, storage=storage, models=models
+    )
     _configure_logging(log_level, settings.log_format)
     _require_current_schema(settings)
     registry = registry_or_exit(settings, console)

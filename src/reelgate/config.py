@@ -19,6 +19,20 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("reelgate-data"), description="SQLite file and assets")
     # None: SQLite in the data directory. Or postgresql://user:password@host:port/database.
     database_url: str | None = None
+    # None: media files under the data directory. Or `s3://bucket/prefix`: any S3-compatible
+    # store; endpoint from `s3_endpoint_url` or AWS_ENDPOINT_URL, credentials and region from the
+    # standard AWS environment variables or profile. Staging stays in the data directory.
+    storage: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
+    s3_endpoint_url: str | None = None
+    # The endpoint presigned URLs name, when clients reach the store by another address.
+    s3_public_endpoint_url: str | None = None
+    # How media in S3 reaches clients: `proxy` streams it through reelgate (Range included; works
+    # for clients that do not follow redirects to another host), `redirect` answers 307 to a
+    # presigned URL valid `s3_presign_seconds`.
+    s3_serve: Literal["proxy", "redirect"] = "proxy"
+    s3_presign_seconds: int = Field(default=300, gt=0)
+    # Files above this size are uploaded in parts (at least 8 MiB each).
+    s3_multipart_threshold_bytes: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
     workers: int = Field(default=2, ge=0, description="in-process job workers (0: API only)")
     access_log: bool = True
 

@@ -64,6 +64,13 @@ def test_replicas_and_workers_share_the_queue_and_survive_a_killed_worker(tmp_pa
                 ids.append(response.json()["id"])
             _wait_until(lambda: _count(url, "status = 'in_progress'") > 0, "a job to start")
             workers[0].stop(kill=True)
+            # The last job was made through `first` and is run by a worker process; `second`
+            # hears of its progress only through LISTEN/NOTIFY. Its one-job stream ends with the
+            # job's final event.
+            events_url = f"{second.base_url}/api/jobs/{ids[-1]}/events"
+            with httpx.stream("GET", events_url, timeout=120) as stream:
+                received = "".join(stream.iter_text())
+            assert '"status":"completed"' in received.replace(" ", ""), received[-500:]
 
             _wait_until(lambda: _count(url, "status = 'completed'") == len(ids), "every job")
             for job_id in ids:  # both replicas see every job, whichever worker ran it
@@ -90,3 +97,53 @@ def _wait_until(condition, what: str, timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_500_jobs_on_two_replicas_and_three_workers_sharing_only_postgresql_and_s3(
+    tmp_path: Path,
+):
+    """The deployment of docs/deployment.md in one test: every process has its own data
+    directory, so they share nothing but the database and the object store. One worker is
+    killed mid-run; every job still completes exactly once."""
+    from tests.s3_server import S3_ENV, moto_s3_server, object_keys, s3_client
+
+    with postgres_schema_url() as url, moto_s3_server() as endpoint:
+        s3 = s3_client(endpoint)
+        s3.create_bucket(Bucket="media")
+        assert reelgate("db", "upgrade", "--database-url", url).returncode == 0
+        storage = ["--storage", "s3://media/scale"]
+        env = {**S3_ENV, "REELGATE_S3_ENDPOINT_URL": endpoint, "REELGATE_LEASE_SECONDS": "2"}
+        workers = [
+            WorkerProcess(tmp_path / f"worker-{n}-data", url, env=env, extra_args=storage)
+            for n in range(3)
+        ]
+        api = ["--no-workers", "--database-url", url, *storage]
+        with (
+            ServerProcess(tmp_path / "api-1-data", extra_args=api, env=env) as first,
+            ServerProcess(tmp_path / "api-2-data", extra_args=api, env=env) as second,
+        ):
+            for worker in workers:
+                worker.start()
+            body = {"duration": 1, "width": 256, "height": 256}
+            ids = []
+            with httpx.Client(timeout=30) as http:
+                for number in range(500):
+                    replica = first if number % 2 else second
+                    created = http.post(f"{replica.base_url}/api/generate",
+                                        json={"prompt": f"job {number}", **body})  # fmt: skip
+                    assert created.status_code == 200, created.text
+                    ids.append(created.json()["job_id"])
+            _wait_until(lambda: _count(url, "status = 'completed'") >= 20, "some jobs done")
+            workers[0].stop(kill=True)
+            _wait_until(lambda: _count(url, "status = 'completed'") == len(ids), "every job", 600)
+            assert _count(url, "true", table="generations") == len(ids), "each completed once"
+            assert _count(url, "attempts > 1") <= 1, "only the killed worker's job ran twice"
+            keys = object_keys(s3, "media", "scale/jobs/")
+            assert len({key.split("/")[2] for key in keys}) == len(ids), "every job's media in S3"
+            with httpx.Client(timeout=30) as http:
+                status = http.get(f"{first.base_url}/api/status/{ids[-1]}").json()
+                video = http.get(f"{second.base_url}{status['video_url']}")
+            assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+            for worker in workers[1:]:
+                assert worker.stop() == 0

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from reelgate.api.app_errors import AppEnvelope
+from reelgate.api.content import blob_response
 from reelgate.api.deps import job_service, settings
 from reelgate.api.dialect import dialect_route
 from reelgate.api.job_views import (
@@ -221,20 +222,19 @@ async def download(
         AssetVariant,
         Query(description="Extension: another stored file of the same video (default: the MP4)."),
     ] = AssetVariant.VIDEO,
-) -> FileResponse:
+) -> Response:
     """A generated file as an attachment (`{file_id}.mp4`). Honours `Range` and `HEAD`."""
     try:
-        asset, path = jobs.generation_content(file_id, variant)
+        asset, source = jobs.generation_content(file_id, variant)
     except NotFound:
         raise HTTPException(404, "File not found") from None
     extension = mimetypes.guess_extension(asset.media_type) or ".bin"
     suffix = "" if variant is AssetVariant.VIDEO else f"-{variant.value}"
-    return FileResponse(
-        path,
+    return blob_response(
+        source,
         media_type=asset.media_type,
         filename=f"{file_id}{suffix}{extension}",
-        content_disposition_type="attachment",
-        headers={"Cache-Control": "private, max-age=3600"},
+        disposition="attachment",
     )
 
 

@@ -50,7 +50,7 @@ def image_entry(
     if response_format == "url":
         entry["url"] = links.url(base_url, image.generation.id)
     else:
-        entry["b64_json"] = base64.b64encode(image.path.read_bytes()).decode("ascii")
+        entry["b64_json"] = base64.b64encode(image.data).decode("ascii")
     if spec.family is ImageFamily.DALL_E_3 and image.revised_prompt is not None:
         entry["revised_prompt"] = image.revised_prompt
     return entry
@@ -107,7 +107,7 @@ def completed_events(result: ImageResult) -> list[dict[str, Any]]:
     return [
         {
             "type": _event_type(spec, "completed"),
-            "b64_json": base64.b64encode(image.path.read_bytes()).decode("ascii"),
+            "b64_json": base64.b64encode(image.data).decode("ascii"),
             "created_at": created,
             **_settings(spec),
             "usage": usage(spec, 1),

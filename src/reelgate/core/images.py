@@ -45,7 +45,7 @@ from reelgate.media.image_files import (
 from reelgate.providers.base import ImageProvider, ImageTask, PartialImageSink, RenderedImage
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import UpstreamError
-from reelgate.store.blobs import BlobStore
+from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore
 
 
@@ -112,7 +112,7 @@ class PreparedImages:
 class StoredImage:
     generation: Generation
     asset: Asset
-    path: Path
+    data: bytes
     revised_prompt: str | None
 
 
@@ -141,7 +141,7 @@ class ImageService:
     def __init__(
         self,
         store: JobStore,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         providers: ProviderRegistry,
         settings: Settings,
         content_filter: ContentFilter,
@@ -202,26 +202,30 @@ class ImageService:
                 f"No image provider serves model '{prepared.new.model}'.", param="model"
             )
         provider = self.providers.get_image(provider_name)
-        task = ImageTask(
-            job_id=job_id,
-            prompt=spec.prompt,
-            family=spec.family,
-            operation=spec.operation,
-            width=spec.width,
-            height=spec.height,
-            n=spec.n,
-            quality=spec.quality,
-            output_format=spec.output_format,
-            output_compression=spec.output_compression,
-            background=spec.background,
-            style=spec.style,
-            input_images=tuple(self.blobs.path(key) for key in spec.input_image_keys),
-            mask=self.blobs.path(spec.mask_key) if spec.mask_key else None,
-            partial_images=prepared.new.partial_images if on_partial else 0,
-            upstream_model=self.providers.upstream_request(prepared.new.model, provider_name)[0],
-        )
+        upstream_model = self.providers.upstream_request(prepared.new.model, provider_name)[0]
         workdir = self.blobs.staging_dir(job_id)
+        inputs = workdir / "inputs"  # stored inputs, where the store is remote
         try:
+            task = ImageTask(
+                job_id=job_id,
+                prompt=spec.prompt,
+                family=spec.family,
+                operation=spec.operation,
+                width=spec.width,
+                height=spec.height,
+                n=spec.n,
+                quality=spec.quality,
+                output_format=spec.output_format,
+                output_compression=spec.output_compression,
+                background=spec.background,
+                style=spec.style,
+                input_images=tuple(
+                    self.blobs.local_file(key, inputs) for key in spec.input_image_keys
+                ),
+                mask=self.blobs.local_file(spec.mask_key, inputs) if spec.mask_key else None,
+                partial_images=prepared.new.partial_images if on_partial else 0,
+                upstream_model=upstream_model,
+            )
             started = self._clock()
             sink = None
             if on_partial is not None:
@@ -257,7 +261,7 @@ class ImageService:
         """Forget a prepared request that will not be rendered (its stored inputs)."""
         self.blobs.delete_prefix(input_prefix(prepared.job_id))
 
-    def image_file(self, generation_id: str) -> tuple[Asset, Path]:
+    def image_file(self, generation_id: str) -> tuple[Asset, BlobSource]:
         """The stored file of one image, by its generation id."""
         job_id = self.store.job_id_of_generation(generation_id, kind=JobKind.IMAGE)
         job = self.store.get_job(job_id, with_generations=True) if job_id else None
@@ -267,7 +271,7 @@ class ImageService:
         asset = generation.assets.get(AssetVariant.IMAGE) if generation else None
         if asset is None or not self.blobs.exists(asset.blob_key):
             raise NotFound(f"Image '{generation_id}' not found.", code="not_found")
-        return asset, self.blobs.path(asset.blob_key)
+        return asset, self.blobs.source(asset.blob_key, asset.size)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -345,6 +349,7 @@ class ImageService:
     def _store_output(self, job_id: str, spec: ImageSpec, item: RenderedImage) -> StoredImage:
         extension = EXTENSIONS[spec.output_format]
         key = f"{output_prefix(job_id)}/{item.index}/image.{extension}"
+        data = item.path.read_bytes()  # for b64_json answers: the stored file may be remote
         blob = self.blobs.put_file(key, item.path)
         asset = Asset(
             variant=AssetVariant.IMAGE,
@@ -362,7 +367,7 @@ class ImageService:
             seconds=0.0,
             assets={AssetVariant.IMAGE: asset},
         )
-        return StoredImage(generation, asset, self.blobs.path(blob.key), item.revised_prompt)
+        return StoredImage(generation, asset, data, item.revised_prompt)
 
 
 def _generate(

@@ -12,7 +12,6 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from reelgate.config import Settings
@@ -37,7 +36,7 @@ from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
 from reelgate.media.probe import VideoInfo, probe_video
 from reelgate.providers.registry import ProviderRegistry, UnknownModel
-from reelgate.store.blobs import BlobStore
+from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore, StateFilter
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
@@ -113,7 +112,7 @@ class JobService:
     def __init__(
         self,
         store: JobStore,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         providers: ProviderRegistry,
         settings: Settings,
         on_queued: Callable[[], None] = lambda: None,
@@ -158,7 +157,9 @@ class JobService:
             with_generations=with_generations,
         )
 
-    def content(self, job_id: str, variant: AssetVariant, index: int = 0) -> tuple[Asset, Path]:
+    def content(
+        self, job_id: str, variant: AssetVariant, index: int = 0
+    ) -> tuple[Asset, BlobSource]:
         """The stored file of one asset of one generation, or why there is none."""
         job = self.get(job_id, with_generations=True)
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
@@ -185,17 +186,19 @@ class JobService:
             )
         return job, generation
 
-    def generation_content(self, generation_id: str, variant: AssetVariant) -> tuple[Asset, Path]:
+    def generation_content(
+        self, generation_id: str, variant: AssetVariant
+    ) -> tuple[Asset, BlobSource]:
         _, generation = self.generation(generation_id)
         return self._stored(generation, variant, f"Generation '{generation_id}'")
 
     def _stored(
         self, generation: Generation | None, variant: AssetVariant, owner: str
-    ) -> tuple[Asset, Path]:
+    ) -> tuple[Asset, BlobSource]:
         asset = generation.assets.get(variant) if generation else None
         if asset is None:
             raise NotFound(f"{owner} has no {variant.value} content.", param="variant")
-        return asset, self.blobs.path(asset.blob_key)
+        return asset, self.blobs.source(asset.blob_key, asset.size)
 
     # -- creation ------------------------------------------------------------------------------
 

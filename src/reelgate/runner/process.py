@@ -14,9 +14,9 @@ from collections.abc import Collection
 from reelgate.config import Settings
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.runner.worker import WorkerPool
-from reelgate.store.blobs import BlobStore
 from reelgate.store.connect import open_store
 from reelgate.store.notices import notices_for
+from reelgate.store.open_blobs import open_blob_store
 
 log = logging.getLogger("reelgate.worker")
 
@@ -30,8 +30,7 @@ def run_worker(
     """Run jobs until SIGTERM or SIGINT; running jobs then stop at their next progress step and
     go back to the queue for another worker."""
     store = open_store(settings.database)
-    blobs = BlobStore(settings.blobs_dir)
-    blobs.clear_staging()
+    blobs = open_blob_store(settings)
     notices = notices_for(
         store.engine, on_change=lambda _job_id: None, on_queued=lambda: pool.wake()
     )

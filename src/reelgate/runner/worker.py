@@ -29,7 +29,7 @@ from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, V
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import SubmitFailed, UpstreamError
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
-from reelgate.store.blobs import BlobStore
+from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.db import JobStore
 
 log = logging.getLogger("reelgate.worker")
@@ -51,7 +51,7 @@ class WorkerPool:
     def __init__(
         self,
         store: JobStore,
-        blobs: BlobStore,
+        blobs: BlobStorage,
         providers: ProviderRegistry,
         settings: Settings,
         on_change: Callable[[str], None] = lambda _job_id: None,
@@ -171,7 +171,7 @@ class WorkerPool:
                 f"The provider '{job.provider}' that this job was made for is not configured.",
             )
             return
-        task = self._task(job)
+        task = self._task(job, workdir / "inputs")
         rendered = provider.generate_video(task, workdir, progress)
         progress(99, Phase.PROCESSING)
         produced = [self._store_outputs(job, item) for item in rendered]
@@ -182,7 +182,9 @@ class WorkerPool:
         self._on_change(job.id)
         log.info("job %s completed (%d output(s))", job.id, len(produced))
 
-    def _task(self, job: Job) -> VideoTask:
+    def _task(self, job: Job, inputs: Path) -> VideoTask:
+        """The provider's task; stored inputs become local files (downloaded into `inputs`
+        where the store is remote)."""
         spec = job.spec
         source_video: Path | None = None
         source_prompt: str | None = None
@@ -196,16 +198,20 @@ class WorkerPool:
                 raise SourceUnavailable(
                     f"The source video '{spec.source_job_id}' no longer exists."
                 )
-            source_video = self.blobs.path(asset.blob_key)
+            source_video = self.blobs.local_file(asset.blob_key, inputs)
             source_prompt = source.spec.prompt
             if source.provider == job.provider:
                 source_upstream_ref = source.upstream_ref
         elif spec.source_video_key is not None:
-            source_video = self.blobs.path(spec.source_video_key)
-        reference = self.blobs.path(spec.reference_image_key) if spec.reference_image_key else None
+            source_video = self.blobs.local_file(spec.source_video_key, inputs)
+        reference = (
+            self.blobs.local_file(spec.reference_image_key, inputs)
+            if spec.reference_image_key
+            else None
+        )
         inpaint = tuple(
             InpaintLayer(
-                path=self.blobs.path(item.blob_key),
+                path=self.blobs.local_file(item.blob_key, inputs),
                 kind=item.kind,
                 frame_index=item.frame_index,
                 left=item.left,

@@ -7,32 +7,21 @@ which is atomic on one filesystem; staging directories live under the same root 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import socket
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-_CHUNK = 1024 * 1024
+from reelgate.store.blob_storage import (
+    BlobSource,
+    StoredBlob,
+    checked_key,
+    describe_file,
+)
+from reelgate.store.staging import LocalStaging
 
-
-@dataclass(frozen=True)
-class StoredBlob:
-    key: str
-    size: int
-    sha256: str
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+__all__ = ["BlobSource", "BlobStore", "StoredBlob"]
 
 
 class BlobStore:
@@ -42,43 +31,26 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._staging_root = root / ".staging"
-        self._host = socket.gethostname()
-        self._staging = self._staging_root / f"{self._host}-{os.getpid()}"
+        self._staging = LocalStaging(root / ".staging")
 
     def clear_staging(self) -> None:
         """Drop what processes of this host left when they died; their jobs will re-run."""
-        if not self._staging_root.is_dir():
-            return
-        for folder in self._staging_root.iterdir():
-            host, _, pid = folder.name.rpartition("-")
-            if host == self._host and pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
+        self._staging.clear()
 
     def staging_dir(self, prefix: str) -> Path:
         """A private directory on the same filesystem as the blobs, for work in progress."""
-        self._staging.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f"{prefix}-", dir=self._staging))
+        return self._staging.new_dir(prefix)
 
     def path(self, key: str) -> Path:
-        pure = PurePosixPath(key)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise ValueError(f"invalid blob key: {key!r}")
-        return self.root.joinpath(*pure.parts)
+        return self.root.joinpath(*checked_key(key).parts)
 
     def put_file(self, key: str, source: Path) -> StoredBlob:
         """Move `source` into place under `key`, after syncing it, and describe what was stored."""
-        digest = hashlib.sha256()
-        size = 0
-        with source.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-            os.fsync(handle.fileno())
+        stored = describe_file(key, source, sync=True)
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
-        return StoredBlob(key=key, size=size, sha256=digest.hexdigest())
+        return stored
 
     def put_bytes(self, key: str, data: bytes) -> StoredBlob:
         staging = self.staging_dir("bytes")
@@ -95,3 +67,14 @@ class BlobStore:
     def delete_prefix(self, prefix: str) -> None:
         """Remove every blob under a key prefix (a job's folder)."""
         shutil.rmtree(self.path(prefix), ignore_errors=True)
+
+    def local_file(self, key: str, directory: Path) -> Path:
+        """The blob's own file: it is already local, so nothing is copied."""
+        return self.path(key)
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        yield self.path(key)
+
+    def source(self, key: str, size: int) -> BlobSource:
+        return self.path(key)
