@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -89,3 +90,14 @@ def describe_file(key: str, source: Path, *, sync: bool = False) -> StoredBlob:
         if sync:
             os.fsync(handle.fileno())
     return StoredBlob(key=key, size=size, sha256=digest.hexdigest())
+
+
+def put_bytes_through_file(store: BlobStorage, key: str, data: bytes) -> StoredBlob:
+    """`put_bytes` for any store: the bytes become a staged file, placed like any other."""
+    staging = store.staging_dir("bytes")
+    try:
+        temp = staging / "blob"
+        temp.write_bytes(data)
+        return store.put_file(key, temp)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

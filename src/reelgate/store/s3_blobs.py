@@ -27,6 +27,7 @@ from reelgate.store.blob_storage import (
     StoredBlob,
     checked_key,
     describe_file,
+    put_bytes_through_file,
 )
 from reelgate.store.staging import LocalStaging
 
@@ -114,13 +115,7 @@ class S3BlobStore:
         return stored
 
     def put_bytes(self, key: str, data: bytes) -> StoredBlob:
-        staging = self.staging_dir("bytes")
-        try:
-            temp = staging / "blob"
-            temp.write_bytes(data)
-            return self.put_file(key, temp)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        return put_bytes_through_file(self, key, data)
 
     def exists(self, key: str) -> bool:
         try:
