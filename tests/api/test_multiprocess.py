@@ -110,9 +110,9 @@ def test_500_jobs_on_two_replicas_and_three_workers_sharing_only_postgresql_and_
 
     with postgres_schema_url() as url, moto_s3_server() as endpoint:
         s3 = s3_client(endpoint)
-        s3.create_bucket(Bucket="media")
+        s3.create_bucket(Bucket="multiprocess-scale")
         assert reelgate("db", "upgrade", "--database-url", url).returncode == 0
-        storage = ["--storage", "s3://media/scale"]
+        storage = ["--storage", "s3://multiprocess-scale/scale"]
         env = {**S3_ENV, "REELGATE_S3_ENDPOINT_URL": endpoint, "REELGATE_LEASE_SECONDS": "2"}
         workers = [
             WorkerProcess(tmp_path / f"worker-{n}-data", url, env=env, extra_args=storage)
@@ -139,7 +139,7 @@ def test_500_jobs_on_two_replicas_and_three_workers_sharing_only_postgresql_and_
             _wait_until(lambda: _count(url, "status = 'completed'") == len(ids), "every job", 600)
             assert _count(url, "true", table="generations") == len(ids), "each completed once"
             assert _count(url, "attempts > 1") <= 1, "only the killed worker's job ran twice"
-            keys = object_keys(s3, "media", "scale/jobs/")
+            keys = object_keys(s3, "multiprocess-scale", "scale/jobs/")
             assert len({key.split("/")[2] for key in keys}) == len(ids), "every job's media in S3"
             with httpx.Client(timeout=30) as http:
                 status = http.get(f"{first.base_url}/api/status/{ids[-1]}").json()
