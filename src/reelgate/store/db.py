@@ -95,6 +95,30 @@ def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -
     )
 
 
+def _job_row(job: Job) -> dict[str, Any]:
+    """The jobs-table row of a job being recorded. A job may be born finished: refused by the
+    content filter (failed), or an image made while its request waited (completed)."""
+    return {
+        "id": job.id,
+        "owner": job.owner,
+        "kind": job.kind.value,
+        "model": job.model,
+        "provider": job.provider,
+        "spec": job.spec.model_dump_json(),
+        "status": job.status.value,
+        "phase": None,
+        "progress": job.progress,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "completed_at": job.completed_at,
+        "error_code": job.error.code if job.error else None,
+        "error_message": job.error.message if job.error else None,
+        "idempotency_key": job.idempotency_key,
+        "remixed_from": job.remixed_from,
+        "webhook_url": job.webhook,
+    }
+
+
 def _insert_generations(conn: Connection, job_id: str, produced: list[Generation]) -> None:
     for generation in produced:
         conn.execute(
@@ -290,29 +314,7 @@ class JobStore:
 
     def insert_job(self, job: Job) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(jobs).values(
-                    id=job.id,
-                    owner=job.owner,
-                    kind=job.kind.value,
-                    model=job.model,
-                    provider=job.provider,
-                    spec=job.spec.model_dump_json(),
-                    status=job.status.value,
-                    phase=None,
-                    progress=job.progress,
-                    created_at=job.created_at,
-                    # A job may be born finished: refused by the content filter (failed), or an
-                    # image made while the request waited (completed).
-                    completed_at=job.completed_at,
-                    error_code=job.error.code if job.error else None,
-                    error_message=job.error.message if job.error else None,
-                    attempts=0,
-                    idempotency_key=job.idempotency_key,
-                    remixed_from=job.remixed_from,
-                    webhook_url=job.webhook,
-                )
-            )
+            conn.execute(insert(jobs).values(**_job_row(job), attempts=0))
             count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
             if job.status.finished:  # refused by the content filter: final at birth
                 row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
@@ -322,23 +324,7 @@ class JobStore:
         """Record a job that was run while its request waited (images), with its outputs, in one
         transaction: it is never queued, so no worker can claim it."""
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(jobs).values(
-                    id=job.id,
-                    owner=job.owner,
-                    kind=job.kind.value,
-                    model=job.model,
-                    provider=job.provider,
-                    spec=job.spec.model_dump_json(),
-                    status=job.status.value,
-                    phase=None,
-                    progress=job.progress,
-                    created_at=job.created_at,
-                    started_at=job.started_at,
-                    completed_at=job.completed_at,
-                    attempts=1,
-                )
-            )
+            conn.execute(insert(jobs).values(**_job_row(job), attempts=1))
             _insert_generations(conn, job.id, produced)
             is_image = job.kind is JobKind.IMAGE
             count_usage(
