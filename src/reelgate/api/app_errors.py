@@ -14,7 +14,14 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from reelgate.core.errors import Conflict, NotFound, NotReady, ReelgateError
+from reelgate.core.errors import (
+    Conflict,
+    NotFound,
+    NotReady,
+    RateLimited,
+    ReelgateError,
+    Unauthorized,
+)
 
 _TYPE_ERRORS = {
     "int_type": ("value is not a valid integer", "type_error.integer"),
@@ -70,6 +77,10 @@ class AppEnvelope:
             return detail_response(404, exc.message)
         if isinstance(exc, Conflict):
             return detail_response(409, exc.message)
+        if isinstance(exc, Unauthorized):
+            return detail_response(401, exc.message, {"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, RateLimited):
+            return detail_response(429, exc.message, exc.headers)
         return detail_response(400, exc.message)  # InvalidRequest, and any newer client error
 
     def validation(self, errors: list[dict[str, Any]]) -> Response:

@@ -19,7 +19,9 @@ from reelgate.core.errors import (
     ModerationRejected,
     NotFound,
     NotReady,
+    RateLimited,
     ReelgateError,
+    Unauthorized,
     UpstreamFailed,
 )
 
@@ -58,6 +60,10 @@ class AzureEnvelope:
             return azure_error(400, exc.message, code=code, param=exc.param, inner_error=inner)
         if isinstance(exc, UpstreamFailed):
             return azure_error(502, exc.message, code=exc.code or "upstream_error", error_type=None)
+        if isinstance(exc, Unauthorized):  # Azure answers auth failures with the status as code
+            return azure_error(401, exc.message, code="401", error_type=None)
+        if isinstance(exc, RateLimited):
+            return azure_error(429, exc.message, code="429", error_type=None, headers=exc.headers)
         if isinstance(exc, NotFound | NotReady):  # ids are path segments: no `param` to name
             return azure_error(404, exc.message, code=exc.code or "not_found")
         if isinstance(exc, Conflict | InvalidRequest):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from reelgate.config import Settings
+from reelgate.core.callers import Caller
 from reelgate.core.jobs import JobService
 
 
@@ -14,3 +15,13 @@ async def job_service(request: Request) -> JobService:
 
 async def settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller the auth middleware resolved (it runs before every route; no default, so a
+    route reached without it fails closed)."""
+    return request.state.caller
+
+
+async def caller(request: Request) -> Caller:
+    return caller_of(request)

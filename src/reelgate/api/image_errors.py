@@ -22,7 +22,9 @@ from reelgate.core.errors import (
     ModerationRejected,
     NotFound,
     NotReady,
+    RateLimited,
     ReelgateError,
+    Unauthorized,
     UpstreamFailed,
 )
 
@@ -60,6 +62,10 @@ class AzureImagesEnvelope:
             return azure_error(
                 502, exc.message, code=exc.code or "upstream_error", error_type=_TYPE
             )
+        if isinstance(exc, Unauthorized):  # Azure answers auth failures with the status as code
+            return azure_error(401, exc.message, code="401", error_type=_TYPE)
+        if isinstance(exc, RateLimited):
+            return azure_error(429, exc.message, code="429", error_type=_TYPE, headers=exc.headers)
         if isinstance(exc, NotFound | NotReady):
             return azure_error(404, exc.message, code=exc.code or "not_found", error_type=_TYPE)
         if isinstance(exc, Conflict | InvalidRequest):

@@ -18,7 +18,9 @@ from reelgate.core.errors import (
     ModerationRejected,
     NotFound,
     NotReady,
+    RateLimited,
     ReelgateError,
+    Unauthorized,
     UpstreamFailed,
 )
 
@@ -30,7 +32,7 @@ _STATUS_TYPES = {
     409: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
-    429: "rate_limit_exceeded",
+    429: "requests",  # OpenAI's type for request-rate limits (code `rate_limit_exceeded`)
 }
 
 
@@ -164,6 +166,10 @@ class OpenAIEnvelope:
             return openai_error(400, exc.message, param=exc.param, code="moderation_blocked")
         if isinstance(exc, UpstreamFailed):
             return openai_error(502, exc.message, code=exc.code)
+        if isinstance(exc, Unauthorized):
+            return openai_error(401, exc.message, code=exc.code)
+        if isinstance(exc, RateLimited):
+            return openai_error(429, exc.message, code=exc.code, headers=exc.headers)
         status = 400
         if isinstance(exc, NotFound | NotReady):
             status = 404

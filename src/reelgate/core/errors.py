@@ -39,3 +39,21 @@ class ModerationRejected(ReelgateError):
 class UpstreamFailed(ReelgateError):
     """The upstream provider serving a synchronous request failed or could not be reached
     (HTTP 502 in every dialect); the message names the provider."""
+
+
+class Unauthorized(ReelgateError):
+    """No API key, or one that is unknown or revoked (HTTP 401 in every dialect)."""
+
+
+class RateLimited(ReelgateError):
+    """A limit was reached (HTTP 429 in every dialect, with `Retry-After: retry_after`)."""
+
+    def __init__(
+        self, message: str, *, retry_after: int, code: str = "rate_limit_exceeded"
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
