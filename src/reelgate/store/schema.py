@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -44,6 +45,7 @@ jobs = Table(
     Column("webhook_url", Text, nullable=True),  # where to POST video.completed/failed (0002)
     Index("ix_jobs_kind_id", "kind", "id"),
     Index("ix_jobs_status_created", "status", "created_at"),
+    Index("ix_jobs_owner_kind_id", "owner", "kind", "id"),  # one key's listing (0003)
 )
 
 generations = Table(
@@ -126,4 +128,31 @@ usage_counters = Table(
     Column("failures", Integer, nullable=False),
     Column("video_seconds", Float, nullable=False),
     Column("images", Integer, nullable=False),
+)
+
+# API keys (0003). The key itself is shown once and never stored: only its SHA-256.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),  # also the owner of the key's jobs
+    Column("name", String(128), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("admin", Boolean, nullable=False),
+    Column("rpm", Integer, nullable=True),  # requests per minute
+    Column("max_concurrent", Integer, nullable=True),  # queued + running jobs
+    Column("daily_seconds", Integer, nullable=True),  # seconds of video per UTC day
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+# Idempotency-Key records (0003): which job a (scope, key) made, and a digest of the request
+# that made it, so a retry gets the same job and a different request with the key is refused.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),  # the owner, "" in open mode
+    Column("key", String(256), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
 )
