@@ -1,0 +1,1 @@
+"""Hardening: uploads, storage faults, a busy database, retention, crashes (issue #7)."""
