@@ -40,14 +40,8 @@ format: $(STAMP)
 screenshots: $(STAMP) browser  ## retake the web page's pictures in docs/images/
 	REELGATE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -k screenshots
 
-bench: $(STAMP)  ## print benchmark figures (see docs/benchmarks.md)
-	$(BIN)/python bench/bench_preview.py
-	@if command -v wrk >/dev/null 2>&1; then $(BIN)/python bench/bench_polling.py; \
-	else echo "!! bench_polling.py SKIPPED: needs wrk (apt-get install wrk)" >&2; fi
-	$(BIN)/python bench/bench_sse_memory.py
-	@if [ -n "$$REELGATE_BENCH_DATABASE_URL$$REELGATE_TEST_DATABASE_URL" ]; then \
-	  $(BIN)/python bench/bench_scale.py; \
-	else echo "!! bench_scale.py SKIPPED: set REELGATE_BENCH_DATABASE_URL to a PostgreSQL database" >&2; fi
+bench: $(STAMP)  ## every benchmark, then one table (docs/benchmarks.md); ~10 min on 2 cores
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) reelgate-data .pytest_cache .ruff_cache

@@ -4,101 +4,109 @@ no access log), both measured with wrk on loopback in one run.
 
     python bench/bench_polling.py            # needs `wrk` (Debian: apt-get install wrk)
 
-Prints requests/s and p50/p99 latency of each, and the ratio (target: reelgate >= 0.6).
+Each side is loaded three times, alternately, and keeps its best run (the one least disturbed by
+other work on the machine). Prints requests/s and p50/p99 latency of each, and the ratio
+(target: reelgate >= 0.6 of the bare endpoint).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-DURATION = "8s"
-CONNECTIONS = "32"
+from common import (
+    QUIET,
+    Load,
+    Row,
+    free_port,
+    has_wrk,
+    markdown_table,
+    record,
+    reelgate_command,
+    running,
+    scratch,
+    verdict,
+    wrk,
+)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(url: str) -> None:
-    for _ in range(200):
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer")
-
-
-def wrk(url: str) -> tuple[float, float, float]:
-    """(requests/s, p50 ms, p99 ms) from a wrk run with latency percentiles."""
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-
-    def millis(label: str) -> float:
-        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return rate, millis("50"), millis("99")
+SECONDS = 5
+CONNECTIONS = 32
+ROUNDS = 3
+TARGET = 0.6
 
 
 def main() -> None:
-    if shutil.which("wrk") is None:
-        sys.exit("bench_polling.py needs wrk (Debian: apt-get install wrk)")
-    data = Path(tempfile.mkdtemp(prefix="reelgate-poll-"))
+    if not has_wrk("polling", "GET /v1/videos/{id} vs bare endpoint"):
+        return
     port, bare_port = free_port(), free_port()
-    quiet = ["--no-access-log", "--log-level", "warning"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "reelgate", "serve", "--port", str(port), "--data-dir",
-         str(data), "--workers", "0", *quiet],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    bare = None
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(f"{base}/healthz")
+    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
+    with (
+        scratch("reelgate-poll-") as data,
+        running(reelgate_command(port, data), f"{base}/healthz"),
+    ):
         video = httpx.post(f"{base}/v1/videos", json={"prompt": "Polled"}).json()
         path = f"/v1/videos/{video['id']}"
         answer = httpx.get(base + path)
-        env = {**os.environ, "BARE_BODY": answer.text,
-               "BARE_HEADERS": json.dumps({"openai-poll-after-ms": "500"})}  # fmt: skip
-        bare = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bare_status_app:app", "--port", str(bare_port),
-             "--no-access-log", "--log-level", "warning"],
-            cwd=Path(__file__).parent, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        bare_base = f"http://127.0.0.1:{bare_port}"
-        wait_ready(bare_base + path)
-        assert httpx.get(bare_base + path).content == answer.content
-        baseline = wrk(bare_base + path)
-        measured = wrk(base + path)
-    finally:
-        server.terminate()
-        if bare is not None:
-            bare.terminate()
-        shutil.rmtree(data, ignore_errors=True)
-    print(f"GET /v1/videos/{{id}}, wrk -t2 -c{CONNECTIONS} -d{DURATION}, {os.cpu_count()} CPUs")
-    print("| server | requests/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|")
-    for name, (rate, p50, p99) in (("bare Starlette", baseline), ("reelgate", measured)):
-        print(f"| {name} | {rate:,.0f} | {p50:.2f} | {p99:.2f} |")
-    print(f"| ratio | {measured[0] / baseline[0]:.2f} | | |")
+        env = {
+            "BARE_BODY": answer.text,
+            "BARE_HEADERS": json.dumps(
+                {"openai-poll-after-ms": answer.headers["openai-poll-after-ms"]}
+            ),
+            "PYTHONPATH": str(Path(__file__).parent),
+        }
+        bare_command = [sys.executable, "-m", "uvicorn", "bare_status_app:app",
+                        "--port", str(bare_port), *QUIET]  # fmt: skip
+        with running(bare_command, bare_base + path, env=env):
+            assert httpx.get(bare_base + path).content == answer.content
+            runs: dict[str, list[Load]] = {"bare": [], "reelgate": []}
+            for _ in range(ROUNDS):
+                runs["bare"].append(wrk(bare_base + path, seconds=SECONDS, connections=CONNECTIONS))
+                runs["reelgate"].append(wrk(base + path, seconds=SECONDS, connections=CONNECTIONS))
+    bare = max(runs["bare"], key=lambda load: load.rate)
+    measured = max(runs["reelgate"], key=lambda load: load.rate)
+    ratio = measured.rate / bare.rate
+    print(
+        f"GET /v1/videos/{{id}}, wrk -t2 -c{CONNECTIONS} -d{SECONDS}s, best of {ROUNDS}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    rows = [
+        (
+            name,
+            f"{load.rate:,.0f}",
+            f"{load.p50:.2f}",
+            f"{load.p99:.2f}",
+            " / ".join(f"{run.rate:,.0f}" for run in runs[key]),
+        )
+        for name, key, load in (
+            ("bare Starlette", "bare", bare),
+            ("reelgate", "reelgate", measured),
+        )
+    ]
+    print(markdown_table(("server", "requests/s", "p50 ms", "p99 ms", "every run req/s"), rows))
+    print(f"ratio: {ratio:.2f} (target >= {TARGET})")
+    record(
+        Row(
+            "polling",
+            f"GET /v1/videos/{{id}} req/s (wrk -c{CONNECTIONS}, one process)",
+            f"{measured.rate:,.0f}",
+            f"{bare.rate:,.0f} bare Starlette",
+            f"{ratio:.2f}",
+            f">= {TARGET} of bare",
+            verdict(ratio >= TARGET),
+        )
+    )
+    record(
+        Row(
+            "polling",
+            "GET /v1/videos/{id} p50 / p99 ms",
+            f"{measured.p50:.2f} / {measured.p99:.2f}",
+            f"{bare.p50:.2f} / {bare.p99:.2f}",
+        )
+    )
 
 
 if __name__ == "__main__":

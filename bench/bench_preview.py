@@ -4,13 +4,19 @@ Run: python bench/bench_preview.py   (with reelgate importable, e.g. PYTHONPATH=
 
 For each clip it times rendering alone, encoding alone (of frames rendered to memory first), and
 the real pipeline (render and encode frame by frame, as the provider does). A ratio of
-render+encode to encode-only near 1 means the renderer costs little next to x264.
+render+encode to encode-only near 1 means the renderer costs little next to x264 (target:
+within 1.3x). The `ffmpeg` CLI, when installed, encodes its built-in test source (`testsrc2`,
+drawn as RGB like the preview's frames) of the same size and length with the same settings:
+libx264, the same preset and CRF, 2 threads, BT.709 limited range, yuv420p, faststart.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import re
+import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +25,7 @@ import av
 import numpy as np
 import PIL
 
+from common import Row, markdown_table, record, skipped, verdict
 from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET, ENCODER_THREADS, Mp4Writer
 from reelgate.providers.preview.render import SceneRenderer
 from reelgate.providers.preview.scenes import build_scene, scene_key
@@ -28,6 +35,7 @@ PRESETS = ("ultrafast", "superfast", "veryfast")
 FPS = 24
 # Each time is the best of this many runs: the least disturbed by other work on the machine.
 REPEATS = 3
+TARGET = 1.3
 PROMPT = "A calico cat playing a grand piano on a dim stage, warm spotlights, slow dolly in"
 
 
@@ -67,14 +75,40 @@ def time_pipeline(
     return time.perf_counter() - start
 
 
+def time_ffmpeg(width: int, height: int, seconds: int, path: Path) -> float:
+    """The ffmpeg CLI encoding its test source as RGB frames, with the preview's settings."""
+    source = f"testsrc2=size={width}x{height}:rate={FPS}:duration={seconds},format=rgb24"
+    command = [
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source,
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+        "-c:v", "libx264", "-preset", DEFAULT_PRESET, "-crf", str(DEFAULT_CRF),
+        "-threads", str(ENCODER_THREADS), "-colorspace", "bt709", "-color_primaries", "bt709",
+        "-color_trc", "bt709", "-color_range", "tv", "-movflags", "+faststart", str(path),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
+def ffmpeg_version() -> str:
+    out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
+    found = re.search(r"ffmpeg version (\S+)", out)
+    return found.group(1) if found else "?"
+
+
 def main() -> None:
+    has_ffmpeg = shutil.which("ffmpeg") is not None
     print(
         f"python {platform.python_version()}, av {av.__version__}, numpy {np.__version__}, "
         f"pillow {PIL.__version__}, {os.cpu_count()} CPUs, libx264 preset={DEFAULT_PRESET} "
         f"crf={DEFAULT_CRF} threads={ENCODER_THREADS}, best of {REPEATS} runs"
+        + (f"; ffmpeg CLI {ffmpeg_version()}" if has_ffmpeg else "")
     )
-    header = ("clip", "frames", "render+encode s", "encode-only s", "render-only s", "ratio", "MB")
-    rows = [header]
+    if not has_ffmpeg:
+        skipped("preview", "ffmpeg CLI encoding testsrc2", "needs ffmpeg (apt-get install ffmpeg)")
+    header = ("clip", "frames", "render+encode s", "encode-only s", "render-only s", "ratio",
+              "ffmpeg CLI s", "MB")  # fmt: skip
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         time_pipeline(320, 240, 1, Path(scratch) / "warmup.mp4")  # imports, fonts, encoder
         for width, height, seconds in CLIPS:
@@ -86,35 +120,38 @@ def main() -> None:
             frames = [renderer.render(index) for index in range(renderer.frames)]
             encode_only = min(time_encode(frames, path) for _ in range(REPEATS))
             del frames
+            ffmpeg = None
+            if has_ffmpeg:
+                cli = Path(scratch) / f"ffmpeg-{width}x{height}.mp4"
+                ffmpeg = min(time_ffmpeg(width, height, seconds, cli) for _ in range(REPEATS))
+            ratio = pipeline / encode_only
+            clip = f"{width}x{height} {seconds}s"
             rows.append(
                 (
-                    f"{width}x{height} {seconds}s",
+                    clip,
                     str(seconds * FPS),
                     f"{pipeline:.2f}",
                     f"{encode_only:.2f}",
                     f"{render_only:.2f}",
-                    f"{pipeline / encode_only:.2f}",
+                    f"{ratio:.2f}",
+                    f"{ffmpeg:.2f}" if ffmpeg is not None else "-",
                     f"{size_mb:.2f}",
                 )
             )
-        print_table(rows)
+            baseline = f"encode-only {encode_only:.2f}"
+            if ffmpeg is not None:
+                baseline += f"; ffmpeg CLI {ffmpeg:.2f}"
+            record(Row("preview", f"{clip}: render + encode s", f"{pipeline:.2f}", baseline,
+                       f"{ratio:.2f}x encode-only", f"within {TARGET}x of encode-only",
+                       verdict(ratio <= TARGET)))  # fmt: skip
+        print(markdown_table(header, rows))
         print()
-        presets = [("preset (720x1280 4s)", "render+encode s", "MB")]
+        presets = []
         for preset in PRESETS:
             path = Path(scratch) / f"{preset}.mp4"
             elapsed = min(time_pipeline(720, 1280, 4, path, preset) for _ in range(REPEATS))
             presets.append((preset, f"{elapsed:.2f}", f"{path.stat().st_size / 1e6:.2f}"))
-        print_table(presets)
-
-
-def print_table(rows: list[tuple[str, ...]]) -> None:
-    """A Markdown table, so results paste straight into docs/benchmarks.md."""
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    for number, row in enumerate(rows):
-        cells = " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        print(f"| {cells} |")
-        if number == 0:
-            print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+        print(markdown_table(("preset (720x1280 4s)", "render+encode s", "MB"), presets))
 
 
 if __name__ == "__main__":

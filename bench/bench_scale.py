@@ -25,7 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, insert, text
 
+from common import Row, record
 from reelgate.config import Settings
+from reelgate.core.callers import OPEN
 from reelgate.core.ids import new_job_id
 from reelgate.core.jobs import JobService, NewVideo
 from reelgate.core.models import JobKind, VideoSpec
@@ -68,7 +70,7 @@ def worker_scaling(url: str) -> list[tuple[int, float]]:
                                  default_registry(), settings)  # fmt: skip
             for number in range(JOBS_PER_RUN):
                 service.create_video(NewVideo(prompt=f"bench {number}", model="m", width=480,
-                                              height=480, seconds=1))  # fmt: skip
+                                              height=480, seconds=1), OPEN)  # fmt: skip
             command = [sys.executable, "-m", "reelgate", "worker", "--concurrency", "1",
                        "--data-dir", str(data), "--database-url", scoped, "--log-level",
                        "warning"]  # fmt: skip
@@ -130,7 +132,7 @@ def query_latency(url: str, rows: int, rounds: int = 2000) -> dict[str, tuple[fl
         service = JobService(store, BlobStore(settings.blobs_dir), default_registry(), settings)
         for number in range(20):  # a few queued jobs behind the finished ones
             service.create_video(NewVideo(prompt=f"q{number}", model="m", width=480,
-                                          height=480, seconds=1))  # fmt: skip
+                                          height=480, seconds=1), OPEN)  # fmt: skip
         rng = random.Random(7)
         timings: dict[str, list[float]] = {"list": [], "retrieve": [], "claim": []}
         for _ in range(rounds):
@@ -165,6 +167,10 @@ def main() -> None:
     print("|---|---|---|")
     for processes, rate in scaling:
         print(f"| {processes} | {rate:.1f} | {rate / base:.2f}x |")
+    figures = " / ".join(f"{rate:.1f}" for _, rate in scaling)
+    best = max(rate for _, rate in scaling) / base
+    record(Row("scale", "jobs/s with 1 / 2 / 4 worker processes (PostgreSQL)", figures,
+               f"{base:.1f} one process", f"{best:.2f}x at best"))  # fmt: skip
     small, large = query_latency(url, 10_000), query_latency(url, 1_000_000, rounds=2000)
     print()
     print("| query | 10k rows p50 / p99 ms | 1M rows p50 / p99 ms | p50 ratio |")
@@ -172,6 +178,8 @@ def main() -> None:
     for name in ("list", "retrieve", "claim"):
         (s50, s99), (l50, l99) = small[name], large[name]
         print(f"| {name} | {s50:.2f} / {s99:.2f} | {l50:.2f} / {l99:.2f} | {l50 / s50:.2f} |")
+        record(Row("scale", f"{name}: p50 / p99 ms with 1M rows", f"{l50:.2f} / {l99:.2f}",
+                   f"{s50:.2f} / {s99:.2f} with 10k", f"{l50 / s50:.2f}"))  # fmt: skip
 
 
 if __name__ == "__main__":

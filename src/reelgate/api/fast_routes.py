@@ -1,0 +1,70 @@
+"""A plain Starlette route in front of FastAPI's, for the one call pollers make all day.
+
+`GET /v1/videos/{id}` is answered from memory most of the time (`store/recent_jobs.py`), and
+then FastAPI's routing (one included router per dialect, ~50 routes) and request handling
+(dependency solving, parameter validation) cost more than the answer (bench/bench_polling.py).
+A `FastRoute` is matched first. It calls the documented route's own endpoint with the path
+parameters and the request, and renders errors in the same envelope. Other methods on its path
+go on to FastAPI's routes, and the documented route stays for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
+
+from reelgate.api.dialect import ErrorEnvelope
+from reelgate.core.errors import ReelgateError
+
+Endpoint = Callable[..., Awaitable[Response]]
+
+
+class FastRoute(Route):
+    """`GET path` only (HEAD and the rest fall through to FastAPI's routes, as before)."""
+
+    def __init__(self, path: str, endpoint: Endpoint, envelope: ErrorEnvelope) -> None:
+        super().__init__(path, endpoint, methods=["GET"], include_in_schema=False)
+        self.name = f"{endpoint.__name__}_fast"
+        self.methods = {"GET"}
+        expected = {*self.param_convertors, "request"}
+        if set(inspect.signature(endpoint).parameters) != expected:
+            # The endpoint grew a dependency this route cannot solve: fail at start-up.
+            raise TypeError(f"{endpoint.__name__} must take exactly {sorted(expected)}")
+        self._call = endpoint
+        self._envelope = envelope
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return Match.NONE, {}
+        match, child_scope = super().matches(scope)
+        if match is Match.FULL:
+            child_scope["route"] = self  # what the metrics middleware labels requests by
+        return match, child_scope
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self._call(request=request, **scope["path_params"])
+        except ReelgateError as exc:
+            response = self._envelope.domain(exc)
+        except (RequestValidationError, ValidationError) as exc:
+            response = self._envelope.validation(list(exc.errors()))
+        except HTTPException as exc:
+            response = self._envelope.http(exc.status_code, str(exc.detail), exc.headers)
+        await response(scope, receive, send)
+
+
+def put_first(app: FastAPI, *routes: FastRoute) -> None:
+    """Match `routes` before every route FastAPI knows of."""
+    existing: list[Any] = app.router.routes
+    existing[:0] = routes

@@ -1,0 +1,79 @@
+"""Status polling runs on a plain Starlette route ahead of FastAPI's (api/fast_routes.py) and
+reads jobs from memory between commits (store/recent_jobs.py); it must answer exactly as the
+documented route would, and never from a stale copy."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import Request
+from openai import NotFoundError, OpenAI
+from starlette.responses import Response
+
+from reelgate.api.fast_routes import FastRoute
+from reelgate.api.openai_videos import ENVELOPE, retrieve_video
+from reelgate.app import create_app
+from reelgate.config import Settings
+from tests.conftest import wait_for
+
+PREFIXES = ("/v1", "/openai/v1")
+
+
+def test_the_poll_route_is_matched_before_fastapis(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, workers=0))
+    first = app.router.routes[:2]
+    assert all(isinstance(route, FastRoute) for route in first)
+    assert {route.path for route in first} == {f"{p}/videos/{{video_id}}" for p in PREFIXES}
+    assert all(route.endpoint is retrieve_video for route in first)
+
+
+def test_an_endpoint_it_cannot_call_is_refused_at_start_up():
+    async def needs_more(video_id: str, request: Request, limit: int) -> Response:
+        raise AssertionError("never called")
+
+    with pytest.raises(TypeError, match="needs_more"):
+        FastRoute("/v1/videos/{video_id}", needs_more, ENVELOPE)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_polls_answer_as_the_documented_route(http: httpx.Client, prefix: str):
+    created = http.post(f"{prefix}/videos", json={"prompt": "Polled"}).json()
+    polled = http.get(f"{prefix}/videos/{created['id']}")
+    assert polled.status_code == 200
+    assert polled.json()["id"] == created["id"]
+    assert polled.headers["content-type"] == "application/json"
+    assert int(polled.headers["openai-poll-after-ms"]) > 0
+    assert polled.headers["x-request-id"]
+
+    missing = http.get(f"{prefix}/videos/video_01hzzzzzzzzzzzzzzzzzzzzzzz")
+    assert missing.status_code == 404
+    error = missing.json()
+    assert error["error"]["param"] == "video_id"
+    assert error["error"]["type"] == "invalid_request_error"
+    assert error["request_id"] == missing.headers["x-request-id"]
+
+    operation = http.get("/openapi.json").json()["paths"][f"{prefix}/videos/{{video_id}}"]["get"]
+    assert operation["operationId"].endswith("GetVideo")
+
+
+def test_other_methods_reach_their_routes_and_polls_see_every_change(
+    http: httpx.Client, client: OpenAI
+):
+    video = client.videos.create(prompt="Seen through", seconds="4", size="720x1280")
+    assert client.videos.retrieve(video.id).status in ("queued", "in_progress", "completed")
+    finished = wait_for(http, video.id)
+    assert finished["status"] == "completed"
+    assert client.videos.retrieve(video.id).progress == 100
+    assert http.head(f"/v1/videos/{video.id}").status_code == 405  # GET only, as documented
+    assert client.videos.delete(video.id).deleted
+    with pytest.raises(NotFoundError):
+        client.videos.retrieve(video.id)
+
+
+def test_polls_are_counted_under_the_route_template(http: httpx.Client):
+    created = http.post("/v1/videos", json={"prompt": "Counted"}).json()
+    for _ in range(3):
+        http.get(f"/v1/videos/{created['id']}")
+    metrics = http.get("/metrics").text
+    assert 'method="GET",route="/v1/videos/{video_id}",status="200"' in metrics
+    assert created["id"] not in metrics
