@@ -47,7 +47,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for the whole session (tests that restart servers make their own)."""
-    with ServerProcess(tmp_path_factory.mktemp("shared") / "data", workers=2) as process:
+    # Every file left when it stops must belong to a job (no orphans after any test).
+    shared = tmp_path_factory.mktemp("shared") / "data"
+    with ServerProcess(shared, workers=2, check_orphans=True) as process:
         yield process
 
 

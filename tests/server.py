@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,8 +20,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def orphan_files(data_dir: Path) -> list[str]:
+    """Files in a stopped server's data directory that nothing accounts for: output files that
+    are no asset's, inputs of jobs that do not exist, anything left in staging. (SQLite and media
+    in the data directory only.)"""
+    blobs = data_dir / "blobs"
+    with sqlite3.connect(f"file:{data_dir / 'reelgate.sqlite3'}?mode=ro", uri=True) as db:
+        job_ids = {row[0] for row in db.execute("SELECT id FROM jobs")}
+        asset_keys = {row[0] for row in db.execute("SELECT blob_key FROM assets")}
+    found = []
+    for path in sorted(blobs.rglob("*")) if blobs.is_dir() else []:
+        if not path.is_file():
+            continue
+        key = path.relative_to(blobs).as_posix()
+        top, _, rest = key.partition("/")
+        if top == "jobs" and key in asset_keys:
+            continue
+        if top == "inputs" and rest.partition("/")[0] in job_ids:
+            continue
+        found.append(key)
+    return found
+
+
 class ServerProcess:
-    """One `reelgate serve` child process; restartable on the same port and data directory."""
+    """One `reelgate serve` child process; restartable on the same port and data directory.
+
+    `wrapper`: a command the server is started under (e.g. `unshare ...`, which must exec it).
+    `check_orphans`: every graceful `stop()` asserts that the data directory holds no file that
+    nothing accounts for (`orphan_files`)."""
 
     def __init__(
         self,
@@ -29,10 +56,14 @@ class ServerProcess:
         workers: int = 2,
         env: dict[str, str] | None = None,
         extra_args: list[str] | None = None,
+        wrapper: list[str] | None = None,
+        check_orphans: bool = False,
     ):
         self.data_dir = data_dir
         self.workers = workers
         self.extra_args = extra_args or []
+        self.wrapper = wrapper or []
+        self.check_orphans = check_orphans
         self.port = free_port()
         self.env = {**os.environ, **(env or {})}
         self.log_path = data_dir.parent / f"server-{self.port}.log"
@@ -42,8 +73,14 @@ class ServerProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "the server is not running"
+        return self._process.pid
+
     def start(self, timeout: float = 30.0) -> None:
         command = [
+            *self.wrapper,
             sys.executable,
             "-m",
             "reelgate",
@@ -75,16 +112,21 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"server did not start in {timeout} s:\n{self.log()}")
 
-    def stop(self, *, kill: bool = False, timeout: float = 15.0) -> None:
+    def stop(self, *, kill: bool = False, timeout: float = 15.0) -> int | None:
+        """SIGTERM (or SIGKILL) and wait; the exit status, None if it was not running."""
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
-            return
+            return None
         process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if self.check_orphans and not kill:
+            leftovers = orphan_files(self.data_dir)
+            assert not leftovers, f"files that belong to nothing: {leftovers}"
+        return process.returncode
 
     def __enter__(self) -> ServerProcess:
         self.start()

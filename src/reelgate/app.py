@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,11 +22,20 @@ from reelgate.api import (
     models,
     openai_images,
     openai_videos,
+    recordings,
+    session_api,
     usage_api,
     webhooks_api,
 )
+from reelgate.api.auth import AuthMiddleware
+from reelgate.api.body_limits import BodyLimitMiddleware
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
+from reelgate.api.fast_routes import FastRoute, put_first
 from reelgate.api.image_links import ImageLinks, load_or_create_secret
+from reelgate.api.key_ring import KeyRing
+from reelgate.api.recordings_log import RequestLog
+from reelgate.api.recordings_middleware import RecordingMiddleware
+from reelgate.api.server_faults import install_fault_handlers
 from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter
 from reelgate.core.events import JobEvents
@@ -37,10 +47,15 @@ from reelgate.observability.middleware import ObservabilityMiddleware
 from reelgate.providers.registry import ProviderRegistry, registry_from_routing
 from reelgate.providers.routing import load_routing
 from reelgate.runner.deliveries import DeliveryLoop
+from reelgate.runner.retention import RetentionSweep
 from reelgate.runner.worker import WorkerPool
+from reelgate.scenarios.choice import Scenarios
+from reelgate.scenarios.rules import load_rules
 from reelgate.store.connect import open_store
+from reelgate.store.keys import KeyStore
 from reelgate.store.notices import notices_for
 from reelgate.store.open_blobs import open_blob_store
+from reelgate.store.retention import RetentionStore
 from reelgate.store.usage import UsageStore
 from reelgate.store.webhooks import WebhookStore
 from reelgate.web import mount_web_page
@@ -64,6 +79,10 @@ def create_app(
         )
     registry = providers
     app_metrics = Metrics()
+    # Test-double scenarios (a bad rules file raises ScenarioFileError here, with its line).
+    scenarios = Scenarios(
+        load_rules(settings.scenarios) if settings.scenarios else None, pace=settings.pace
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,11 +105,14 @@ def create_app(
         # Notices reach this process's listeners, and every process's on PostgreSQL.
         notices = notices_for(store.engine, on_change=job_changed, on_queued=lambda: pool.wake())
         pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
+        sweep = RetentionSweep(RetentionStore(store.engine), blobs, settings, notices.publish)
         app.state.settings = settings
         app.state.events = events
         app.state.webhooks = webhooks
         app.state.deliveries = deliveries
         app.state.usage = UsageStore(store.engine)
+        app.state.keyring = KeyRing(KeyStore(store.engine))
+        app.state.keyring.load()
         app_metrics.watch_store(store, webhooks)
         content_filter = ContentFilter.from_settings(settings)
         app.state.jobs = JobService(
@@ -101,6 +123,7 @@ def create_app(
             on_queued=notices.queued,
             on_change=notices.publish,
             content_filter=content_filter,
+            scenarios=scenarios,
         )
         app.state.images = ImageService(store, blobs, registry, settings, content_filter)
         app.state.image_links = ImageLinks(
@@ -109,9 +132,11 @@ def create_app(
         notices.start()
         pool.start(settings.workers)
         deliveries.start(settings.webhook_senders)
+        sweep.start()
         try:
             yield
         finally:
+            sweep.stop()
             pool.stop()
             deliveries.stop()
             notices.stop()
@@ -127,8 +152,14 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.metrics = app_metrics
-    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
     prefixes = DialectPrefixes()
+    app.add_middleware(AuthMiddleware, prefixes=prefixes)  # inside: refusals are logged too
+    # Outside the key check: a body over the limit is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.request_body_limit, prefixes=prefixes)
+    if settings.record_requests:  # what clients sent, for their tests (GET /api/recordings)
+        app.state.recordings = RequestLog(settings.record_requests_max, time.time)
+        app.add_middleware(RecordingMiddleware, log=app.state.recordings)
+    app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
     app.include_router(openai_videos.router, prefix="/v1")
     prefixes.add("/v1", openai_videos.ENVELOPE)
     app.include_router(azure_videos.router, prefix="/openai/v1")
@@ -138,6 +169,14 @@ def create_app(
         openai_videos.router, operation_prefix="Azure_", tags=["Azure OpenAI videos (OpenAI style)"]
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
+    # Status polling, matched before FastAPI's routes (api/fast_routes.py).
+    put_first(
+        app,
+        *(
+            FastRoute(path, openai_videos.retrieve_video, openai_videos.ENVELOPE)
+            for path in ("/v1/videos/{video_id}", "/openai/v1/videos/{video_id}")
+        ),
+    )
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
     app.state.providers = registry
     app.include_router(models.router, prefix="/v1")
@@ -148,6 +187,8 @@ def create_app(
     app.include_router(job_events.router, prefix="/api")
     app.include_router(webhooks_api.router, prefix="/api")
     app.include_router(usage_api.router, prefix="/api")
+    app.include_router(session_api.router, prefix="/api")
+    app.include_router(recordings.router, prefix="/api")
     app.include_router(metrics.router)
     prefixes.add("/api", app_api.ENVELOPE)
 
@@ -170,6 +211,7 @@ def create_app(
 
     app.add_exception_handler(HTTPException, unrouted_error)
     app.add_exception_handler(RequestValidationError, unrouted_validation)
+    install_fault_handlers(app, prefixes)  # full disk, busy database: 503, not 500
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -12,7 +11,18 @@ from rich.panel import Panel
 
 from reelgate import __version__
 from reelgate.cli_client import register as register_client_commands
+from reelgate.cli_client.recordings import recordings_app
+from reelgate.cli_keys import access_line
+from reelgate.cli_keys import keys as keys_commands
 from reelgate.cli_models import ModelsOption, registry_or_exit, routing_lines
+from reelgate.cli_options import DatabaseOption, DataDirOption, settings_with
+from reelgate.cli_scenarios import (
+    PaceOption,
+    RecordOption,
+    ScenariosOption,
+    check_scenarios_or_exit,
+    pace_or_exit,
+)
 from reelgate.config import Settings
 from reelgate.observability.logs import configure_logging, uvicorn_log_config
 
@@ -23,20 +33,6 @@ cli = typer.Typer(
 )
 console = Console(stderr=True)
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        help="Where the SQLite database and media files live (default ./reelgate-data; "
-        "env REELGATE_DATA_DIR)."
-    ),
-]
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        help="postgresql://user:password@host:port/db instead of the SQLite file in the data "
-        "directory (env REELGATE_DATABASE_URL)."
-    ),
-]
 StorageOption = Annotated[
     str | None,
     typer.Option(
@@ -47,13 +43,16 @@ StorageOption = Annotated[
 ]
 
 
-def banner(settings: Settings, routing: list[str] | None = None) -> Panel:
+def banner(
+    settings: Settings, routing: list[str] | None = None, access: str | None = None
+) -> Panel:
     base = f"http://{settings.host}:{settings.port}"
     lines = [
         f"[bold]Web page[/]           {base}/",
         f"[bold]OpenAI API[/]         {base}/v1/videos, {base}/v1/images/...",
         f"[bold]Azure OpenAI API[/]   {base}/openai/v1/video/generations/jobs, .../images/...",
         f"[bold]API docs[/]           {base}/api/docs",
+        *([f"[bold]Access[/]             {access}"] if access else []),
         f"[bold]Data directory[/]     {settings.data_dir.resolve()}",
         f"[bold]Database[/]           {_database_label(settings)}",
         f"[bold]Media[/]              {settings.storage or settings.blobs_dir.resolve()}",
@@ -114,6 +113,9 @@ def serve(
     log_level: Annotated[
         str, typer.Option(help="Log level: debug, info, warning, error.")
     ] = "info",
+    scenarios: ScenariosOption = None,
+    pace: PaceOption = None,
+    record_requests: RecordOption = None,
 ) -> None:
     """Run the HTTP server with in-process workers (SQLite + files under the data directory)."""
     overrides: dict[str, Any] = {
@@ -127,6 +129,9 @@ def serve(
             "database_url": database_url,
             "storage": storage,
             "models": models,
+            "scenarios": scenarios,
+            "pace": pace_or_exit(pace, console),
+            "record_requests": record_requests,
         }.items()
         if value is not None
     }
@@ -137,7 +142,9 @@ def serve(
     _require_current_schema(settings)
 
     registry = registry_or_exit(settings, console)
-    console.print(banner(settings, routing_lines(settings, registry)))
+    test_double = check_scenarios_or_exit(settings, console)
+    routing = [*routing_lines(settings, registry), *test_double]
+    console.print(banner(settings, routing, access_line(settings)))
     uvicorn.run(
         create_app(settings, registry),
         host=settings.host,
@@ -187,6 +194,7 @@ def worker(
 
 db = typer.Typer(help="The database schema (migrations).", no_args_is_help=True)
 cli.add_typer(db, name="db")
+cli.add_typer(keys_commands, name="keys")
 
 
 @db.command("upgrade")
@@ -224,7 +232,7 @@ def db_status(data_dir: DataDirOption = None, database_url: DatabaseOption = Non
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    return settings_with(**overrides)
 
 
 def _configure_logging(level: str, log_format: str = "text") -> None:
@@ -251,6 +259,7 @@ def _require_current_schema(settings: Settings) -> None:
 
 
 register_client_commands(cli)  # generate, jobs, image, usage (reelgate.cli_client)
+cli.add_typer(recordings_app, name="recordings")  # what clients sent (--record-requests)
 
 
 @cli.command()

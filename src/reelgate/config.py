@@ -41,13 +41,26 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=15.0, gt=0)
     # A job whose worker died this many times is failed instead of being retried forever.
     max_attempts: int = Field(default=3, ge=1)
+
+    # How long a finished job's media is kept (its `expires_at` = completion + this). None: kept
+    # until the job is deleted (OpenAI keeps downloads about an hour, Azure deletes jobs after a
+    # day; a gateway that stores results keeps them). Expired content answers 404; the job stays.
+    retention_seconds: int | None = Field(default=None, gt=0)
+    # How often each server sweeps: expired media, files of no job, staging of dead processes.
+    retention_sweep_seconds: float = Field(default=300.0, gt=0)
     # What the OpenAI dialect tells pollers (header `openai-poll-after-ms`) for unfinished jobs.
     poll_after_ms: int = Field(default=500, ge=50)
 
     # Limits on what clients may upload.
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    # The largest request body, counted while it streams in (413 past it, before the body is
+    # spooled or parsed). None: four uploads at `max_upload_bytes` and 1 MiB of form fields.
+    max_request_bytes: int | None = Field(default=None, gt=0)
     max_image_pixels: int = Field(default=40_000_000, gt=0)
     max_source_video_seconds: int = Field(default=60, gt=0)
+
+    # How long an `Idempotency-Key` is remembered: a retry within it gets the same job.
+    idempotency_window_seconds: float = Field(default=24 * 3600.0, gt=0)
 
     # The prompt filter (images are refused, video jobs fail with `input_moderation`). On by
     # default with built-in terms; `content_filter_config` names a JSON file that changes
@@ -88,6 +101,20 @@ class Settings(BaseSettings):
 
     # Logs: `text` for a terminal, `json` (one object a line, with the request id) for machines.
     log_format: Literal["text", "json"] = "text"
+
+    # reelgate as a test double (docs/testing-your-app.md). `scenarios`: a rules file (YAML or
+    # JSON) scripting outcomes per model, prompt, key or size. `pace`: `fast` renders at once,
+    # `realistic` queues and paces every job like a hosted service. `record_requests`: keep what
+    # clients sent (headers minus secrets, bodies without file bytes) in memory, the newest
+    # `record_requests_max`, for `GET /api/recordings`.
+    scenarios: Path | None = None
+    pace: Literal["fast", "realistic"] = "fast"
+    record_requests: bool = False
+    record_requests_max: int = Field(default=1000, gt=0)
+
+    @property
+    def request_body_limit(self) -> int:
+        return self.max_request_bytes or 4 * self.max_upload_bytes + 1024 * 1024
 
     @property
     def database_path(self) -> Path:

@@ -21,7 +21,7 @@ from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter, ContentFilterConfig, PromptBlocked
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.images import ImageService, NewImages, family_of
-from reelgate.core.jobs import ClientFile
+from reelgate.core.job_inputs import ClientFile
 from reelgate.core.models import ImageFamily, ImageOperation, ImageSpec, JobKind, JobStatus
 from reelgate.providers.registry import default_registry
 from reelgate.store.blobs import BlobStore

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from reelgate.config import Settings
+from reelgate.core.callers import OPEN
 from reelgate.core.errors import NotFound
 from reelgate.core.jobs import JobService, NewVideo
 from reelgate.core.models import AssetVariant, JobStatus, Phase
@@ -82,17 +83,17 @@ def parts(tmp_path: Path, database: Engine):
 
 def new_job(jobs: JobService, prompt: str = "p", variants: int = 1) -> str:
     video = NewVideo(prompt=prompt, model="m", width=64, height=48, seconds=1, n_variants=variants)
-    return jobs.create_video(video).id
+    return jobs.create_video(video, OPEN).id
 
 
 def test_a_job_runs_to_completion_with_stored_assets(parts):
     jobs, pool, _, _ = parts
     job_id = new_job(jobs, variants=2)
     assert pool.run_one("w1") is True
-    job = jobs.get(job_id, with_generations=True)
+    job = jobs.get(job_id, OPEN, with_generations=True)
     assert job.status is JobStatus.COMPLETED and job.progress == 100
     assert [g.index for g in job.generations] == [0, 1]
-    asset, path = jobs.content(job_id, AssetVariant.VIDEO, index=1)
+    asset, path = jobs.content(job_id, OPEN, AssetVariant.VIDEO, index=1)
     assert path.read_bytes() == b"p-1-video.mp4" and asset.size == len(b"p-1-video.mp4")
     assert pool.run_one("w1") is False, "nothing left to claim"
 
@@ -123,7 +124,7 @@ def test_a_job_that_keeps_crashing_is_failed_not_retried_forever(parts):
         assert pool.store.claim_job("dead", clock(), 10) is not None
         clock.now += 11
     assert pool.run_one("w") is True
-    job = jobs.get(job_id)
+    job = jobs.get(job_id, OPEN)
     assert job.status is JobStatus.FAILED and job.error.code == "internal_error"
 
 
@@ -132,7 +133,7 @@ def test_a_provider_error_fails_the_job_and_leaves_no_files(parts):
     provider.fail_with = RuntimeError("boom")
     job_id = new_job(jobs)
     pool.run_one("w")
-    job = jobs.get(job_id)
+    job = jobs.get(job_id, OPEN)
     assert job.status is JobStatus.FAILED
     assert job.error.code == "internal_error" and "boom" in job.error.message
     assert not (jobs.blobs.root / "jobs" / job_id).exists()
@@ -142,7 +143,7 @@ def test_a_provider_error_fails_the_job_and_leaves_no_files(parts):
 def test_deleting_a_running_job_stops_it(parts):
     jobs, pool, provider, _ = parts
     job_id = new_job(jobs)
-    provider.during.append(lambda: jobs.delete(job_id))
+    provider.during.append(lambda: jobs.delete(job_id, OPEN))
     pool.run_one("w")
     assert pool.store.get_job(job_id) is None
     assert not (jobs.blobs.root / "jobs" / job_id).exists()
@@ -153,7 +154,7 @@ def test_shutdown_puts_a_running_job_back_in_the_queue(parts):
     job_id = new_job(jobs)
     provider.during.append(pool._stopping.set)
     pool.run_one("w")
-    job = jobs.get(job_id)
+    job = jobs.get(job_id, OPEN)
     assert (job.status, job.attempts, job.lease_owner) == (JobStatus.QUEUED, 0, None)
 
 
@@ -161,7 +162,7 @@ def test_progress_is_recorded_while_running(parts):
     jobs, pool, provider, _ = parts
     job_id = new_job(jobs)
     seen = []
-    provider.during.append(lambda: seen.append(jobs.get(job_id)))
+    provider.during.append(lambda: seen.append(jobs.get(job_id, OPEN)))
     pool.run_one("w")
     assert seen[0].status is JobStatus.IN_PROGRESS
     assert (seen[0].progress, seen[0].phase) == (10, Phase.RUNNING)
@@ -174,7 +175,7 @@ def test_threads_pick_up_queued_work_when_woken(parts):
     try:
         job_id = new_job(jobs)
         for _ in range(100):
-            if jobs.get(job_id).status is JobStatus.COMPLETED:
+            if jobs.get(job_id, OPEN).status is JobStatus.COMPLETED:
                 done.set()
                 break
             threading.Event().wait(0.02)
@@ -187,13 +188,13 @@ def test_outputs_can_be_found_by_generation_id(parts):
     jobs, pool, _, _ = parts
     job_id = new_job(jobs, variants=2)
     pool.run_one("w")
-    second = jobs.get(job_id, with_generations=True).generations[1]
-    job, generation = jobs.generation(second.id)
+    second = jobs.get(job_id, OPEN, with_generations=True).generations[1]
+    job, generation = jobs.generation(second.id, OPEN)
     assert (job.id, generation.index) == (job_id, 1)
-    _, path = jobs.generation_content(second.id, AssetVariant.THUMBNAIL)
+    _, path = jobs.generation_content(second.id, OPEN, AssetVariant.THUMBNAIL)
     assert path.read_bytes() == b"p-1-thumbnail.webp"
     with pytest.raises(NotFound):
-        jobs.generation("gen_missing")
+        jobs.generation("gen_missing", OPEN)
 
 
 def test_every_state_change_is_announced(parts, tmp_path):
@@ -203,7 +204,7 @@ def test_every_state_change_is_announced(parts, tmp_path):
     jobs._on_change = announced.append
     job_id = new_job(jobs)
     pool.run_one("w")
-    jobs.delete(job_id)
+    jobs.delete(job_id, OPEN)
     # created, claimed, progress (10, 50, processing), completed, deleted
     assert announced.count(job_id) >= 5 and set(announced) == {job_id}
 

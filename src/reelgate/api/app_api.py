@@ -12,15 +12,16 @@ import io
 import mimetypes
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.responses import FileResponse, Response
 
 from reelgate.api.app_errors import AppEnvelope
 from reelgate.api.content import blob_response
-from reelgate.api.deps import job_service, settings
+from reelgate.api.deps import Who, job_service, settings
 from reelgate.api.dialect import dialect_route
+from reelgate.api.idempotency import idempotency_claim
 from reelgate.api.job_views import (
     app_status,
     download_url,
@@ -29,10 +30,12 @@ from reelgate.api.job_views import (
     read_job_view,
 )
 from reelgate.api.openai_schemas import DEFAULT_MODEL
+from reelgate.api.scenario_header import RequestedScenario
 from reelgate.api.webhook_target import RequestedWebhook, webhook_of
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest, NotFound
-from reelgate.core.jobs import ClientFile, JobService, NewVideo
+from reelgate.core.job_inputs import ClientFile
+from reelgate.core.jobs import JobService, NewVideo
 from reelgate.core.models import AssetVariant, JobStatus
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
@@ -156,7 +159,13 @@ def _job_not_found() -> HTTPException:
     responses=_errors(400),
 )
 async def generate(
-    body: GenerateRequest, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    request: Request,
+    body: GenerateRequest,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> GenerateResponse:
     """Create a video generation job. Poll `/api/status/{job_id}`, or follow
     `/api/jobs/{job_id}/events`, until it completes."""
@@ -170,8 +179,10 @@ async def generate(
         seed=body.seed,
         reference_image=_reference_image(body.reference_image, config),
         webhook=webhook_of(body.webhook_url, webhook, config),
+        scenario=scenario,
     )
-    job = await run_in_threadpool(jobs.create_video, new)
+    claim = await idempotency_claim(request, body)
+    job = await run_in_threadpool(jobs.create_video, new, who, claim)
     return GenerateResponse(job_id=job.id, status=app_status(job.status))
 
 
@@ -184,13 +195,16 @@ async def generate(
     response_model_exclude_none=True,
     responses=_errors(404),
 )
-async def status(job_id: str, jobs: Jobs) -> StatusResponse:
+async def status(job_id: str, jobs: Jobs, who: Who) -> StatusResponse:
     """The job's status; `video_url` once completed, `error` once failed. Any job id works,
     whichever API created it."""
     try:
-        job = jobs.get(job_id, with_generations=True)
+        job = jobs.get(job_id, who, with_generations=True)
     except NotFound:
         raise _job_not_found() from None
+    failure = jobs.poll_failure(job)  # a scenario's `poll_errors`
+    if failure is not None:
+        raise HTTPException(failure, "The server had an error while processing your request.")
     answer = StatusResponse(job_id=job.id, status=app_status(job.status))
     if job.status is JobStatus.COMPLETED and job.generations:
         answer.video_url = download_url(job.generations[0].id)
@@ -218,6 +232,7 @@ _DOWNLOAD_CONTENT = {
 async def download(
     file_id: str,
     jobs: Jobs,
+    who: Who,
     variant: Annotated[
         AssetVariant,
         Query(description="Extension: another stored file of the same video (default: the MP4)."),
@@ -225,7 +240,7 @@ async def download(
 ) -> Response:
     """A generated file as an attachment (`{file_id}.mp4`). Honours `Range` and `HEAD`."""
     try:
-        asset, source = jobs.generation_content(file_id, variant)
+        asset, source = jobs.generation_content(file_id, who, variant)
     except NotFound:
         raise HTTPException(404, "File not found") from None
     extension = mimetypes.guess_extension(asset.media_type) or ".bin"
@@ -249,11 +264,12 @@ async def download(
 )
 async def list_jobs(
     jobs: Jobs,
+    who: Who,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     after: Annotated[str | None, Query(description="A job id: the page after it.")] = None,
 ) -> dict[str, Any]:
     """Jobs newest first, made through any API, each with its status, progress and file URLs."""
-    views, has_more = list_job_views(jobs, limit=limit, after=after)
+    views, has_more = list_job_views(jobs, who, limit=limit, after=after)
     return {
         "object": "list",
         "data": views,
@@ -270,9 +286,9 @@ async def list_jobs(
     operation_id="appGetJob",
     responses=_errors(404),
 )
-async def get_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
+async def get_job(job_id: str, jobs: Jobs, who: Who) -> dict[str, Any]:
     try:
-        return read_job_view(jobs, job_id)
+        return read_job_view(jobs, job_id, who)
     except NotFound:
         raise _job_not_found() from None
 
@@ -284,10 +300,10 @@ async def get_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     operation_id="appDeleteJob",
     responses=_errors(404),
 )
-async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
+async def delete_job(job_id: str, jobs: Jobs, who: Who) -> dict[str, Any]:
     """Deletes the job and its files; a job still rendering is stopped."""
     try:
-        job = await run_in_threadpool(jobs.delete, job_id)
+        job = await run_in_threadpool(jobs.delete, job_id, who)
     except NotFound:
         raise _job_not_found() from None
     return {"id": job.id, "object": "job.deleted", "deleted": True}
@@ -301,12 +317,18 @@ async def delete_job(job_id: str, jobs: Jobs) -> dict[str, Any]:
     responses=_errors(400, 404, 409),
 )
 async def remix_job(
-    job_id: str, body: RemixRequest, jobs: Jobs, webhook: RequestedWebhook
+    job_id: str,
+    request: Request,
+    body: RemixRequest,
+    jobs: Jobs,
+    webhook: RequestedWebhook,
+    who: Who,
 ) -> dict[str, Any]:
     """A new job from a completed one: same size, duration and composition, a new prompt."""
     prompt = checked_prompt(body.prompt)
     try:
-        job = await run_in_threadpool(jobs.remix, job_id, prompt, webhook)
+        claim = await idempotency_claim(request, body)
+        job = await run_in_threadpool(jobs.remix, job_id, prompt, who, webhook, idempotency=claim)
     except NotFound:
         raise _job_not_found() from None
     return job_view(job)

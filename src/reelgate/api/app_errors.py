@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from reelgate.core.errors import (
     Conflict,
+    IdempotencyKeyReused,
     NotFound,
     NotReady,
     RateLimited,
@@ -77,6 +78,8 @@ class AppEnvelope:
             return detail_response(404, exc.message)
         if isinstance(exc, Conflict):
             return detail_response(409, exc.message)
+        if isinstance(exc, IdempotencyKeyReused):
+            return detail_response(422, exc.message)
         if isinstance(exc, Unauthorized):
             return detail_response(401, exc.message, {"WWW-Authenticate": "Bearer"})
         if isinstance(exc, RateLimited):

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from reelgate.api.openai_errors import translate_validation
 from reelgate.core.errors import (
     Conflict,
+    IdempotencyKeyReused,
     InvalidRequest,
     ModerationRejected,
     NotFound,
@@ -60,6 +61,8 @@ class AzureEnvelope:
             return azure_error(400, exc.message, code=code, param=exc.param, inner_error=inner)
         if isinstance(exc, UpstreamFailed):
             return azure_error(502, exc.message, code=exc.code or "upstream_error", error_type=None)
+        if isinstance(exc, IdempotencyKeyReused):
+            return azure_error(422, exc.message, code=exc.code or "", param=exc.param)
         if isinstance(exc, Unauthorized):  # Azure answers auth failures with the status as code
             return azure_error(401, exc.message, code="401", error_type=None)
         if isinstance(exc, RateLimited):

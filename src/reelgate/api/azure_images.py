@@ -85,6 +85,7 @@ async def create_image(request: Request, images: Images, links: Links) -> Respon
     parsed = parse_generation(body, form=form, require_model=True)
     base = links_base(request, LINKS_PATH)
     return await answer(
+        request,
         parsed,
         images,
         lambda result, request_: azure_images_response(result, request_, links, base),
@@ -111,6 +112,7 @@ async def edit_image(request: Request, images: Images, links: Links) -> Response
     parsed = parse_edit(body, form=form, require_model=True)
     base = links_base(request, LINKS_PATH)
     return await answer(
+        request,
         parsed,
         images,
         lambda result, request_: azure_images_response(result, request_, links, base),

@@ -32,14 +32,18 @@ from reelgate.api.azure_schemas import (
 )
 from reelgate.api.bodies import is_form, read_body
 from reelgate.api.content import asset_response
-from reelgate.api.deps import job_service, settings
+from reelgate.api.deps import Who, job_service, settings
 from reelgate.api.dialect import dialect_route
+from reelgate.api.idempotency import idempotency_claim
 from reelgate.api.openai_errors import quote_list
+from reelgate.api.poll_faults import azure_poll_fault
+from reelgate.api.scenario_header import RequestedScenario
 from reelgate.api.validation import validate
 from reelgate.api.webhook_target import RequestedWebhook
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
-from reelgate.core.jobs import ClientFile, JobService, NewInpaintItem, NewVideo
+from reelgate.core.job_inputs import ClientFile, NewInpaintItem
+from reelgate.core.jobs import JobService, NewVideo
 from reelgate.core.models import AssetVariant, Generation, Job, JobStatus, MediaKind, Phase
 from reelgate.store.db import StateFilter
 
@@ -331,10 +335,16 @@ def _states(statuses: list[str] | None) -> list[StateFilter] | None:
     },
 )
 async def create_job(
-    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    request: Request,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> Response:
     form = is_form(request)
     body = await read_body(request, max_part_size=config.max_upload_bytes)
+    claim = await idempotency_claim(request, body)
     files = body.pop("files", None) if form else None
     raw_items = body.pop("inpaint_items", None) if form else None
     params = validate(CreateJobBody, body, strict=not form)
@@ -348,8 +358,9 @@ async def create_job(
         n_variants=params.n_variants,
         inpaint=_inpaint_items(files, raw_items) if form else (),
         webhook=webhook,
+        scenario=scenario,
     )
-    job = await run_in_threadpool(jobs.create_video, new)
+    job = await run_in_threadpool(jobs.create_video, new, who, claim)
     return JSONResponse(render_job(job))
 
 
@@ -362,6 +373,7 @@ async def create_job(
 )
 async def list_jobs(
     jobs: Jobs,
+    who: Who,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     before: str | None = None,
     after: str | None = None,
@@ -370,6 +382,7 @@ async def list_jobs(
     ] = None,
 ) -> Response:
     page, has_more = jobs.list(
+        who,
         limit=limit,
         descending=True,
         after=after,
@@ -394,8 +407,12 @@ async def list_jobs(
     response_model=VideoGenerationJobObject,
     response_model_exclude_none=True,
 )
-async def get_job(job_id: JobId, jobs: Jobs) -> Response:
-    return JSONResponse(render_job(jobs.get(job_id, with_generations=True)))
+async def get_job(job_id: JobId, jobs: Jobs, who: Who) -> Response:
+    job = jobs.get(job_id, who, with_generations=True)
+    failure = jobs.poll_failure(job)  # a scenario's `poll_errors`
+    if failure is not None:
+        return azure_poll_fault(failure)
+    return JSONResponse(render_job(job))
 
 
 @router.delete(
@@ -406,8 +423,8 @@ async def get_job(job_id: JobId, jobs: Jobs) -> Response:
     response_class=Response,
     description="Deletes the job and its stored media. A job still rendering is stopped.",
 )
-async def delete_job(job_id: JobId, jobs: Jobs) -> Response:
-    await run_in_threadpool(jobs.delete, job_id)
+async def delete_job(job_id: JobId, jobs: Jobs, who: Who) -> Response:
+    await run_in_threadpool(jobs.delete, job_id, who)
     return Response(status_code=204)
 
 
@@ -417,8 +434,8 @@ async def delete_job(job_id: JobId, jobs: Jobs) -> Response:
     summary="Retrieve a video generation",
     response_model=VideoGenerationObject,
 )
-async def get_generation(generation_id: GenerationId, jobs: Jobs) -> Response:
-    job, generation = jobs.generation(generation_id)
+async def get_generation(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
+    job, generation = jobs.generation(generation_id, who)
     return JSONResponse(render_generation(job, generation))
 
 
@@ -435,10 +452,10 @@ async def get_generation(generation_id: GenerationId, jobs: Jobs) -> Response:
     responses={200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}},
 )
 async def generation_video(
-    generation_id: GenerationId, jobs: Jobs, quality: Literal["high", "low"] = "high"
+    generation_id: GenerationId, jobs: Jobs, who: Who, quality: Literal["high", "low"] = "high"
 ) -> Response:
     variant = AssetVariant.VIDEO if quality == "high" else AssetVariant.VIDEO_LOW
-    asset, path = jobs.generation_content(generation_id, variant)
+    asset, path = jobs.generation_content(generation_id, who, variant)
     return asset_response(
         asset, path, generation_id if quality == "high" else f"{generation_id}-low"
     )
@@ -451,7 +468,7 @@ async def generation_video(
     response_class=Response,
     responses={200: {"content": {"image/jpg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def generation_thumbnail(generation_id: GenerationId, jobs: Jobs) -> Response:
-    asset, path = jobs.generation_content(generation_id, AssetVariant.THUMBNAIL_JPEG)
+async def generation_thumbnail(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
+    asset, path = jobs.generation_content(generation_id, who, AssetVariant.THUMBNAIL_JPEG)
     # The document names the type `image/jpg`; the bytes are a standard JPEG.
     return asset_response(asset, path, generation_id, media_type="image/jpg")

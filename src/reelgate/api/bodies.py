@@ -18,6 +18,10 @@ from starlette.formparsers import MultiPartException
 from reelgate.core.errors import InvalidRequest
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+# No create takes more: a few images or inpaint items, a dozen parameters. Starlette's defaults
+# (1,000 of each) would let one request spool a thousand files.
+MAX_FILES = 32
+MAX_FIELDS = 256
 
 
 def _path(name: str) -> list[str]:
@@ -58,7 +62,9 @@ async def read_body(request: Request, *, max_part_size: int) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if is_form(request):
         try:
-            form = await request.form(max_part_size=max_part_size)
+            form = await request.form(
+                max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=max_part_size
+            )
         except MultiPartException as exc:
             raise InvalidRequest(f"Could not parse the multipart body: {exc.message}") from exc
         return fold_form(list(form.multi_items()))

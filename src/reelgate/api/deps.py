@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from reelgate.config import Settings
 from reelgate.core.callers import Caller
@@ -25,3 +27,7 @@ def caller_of(request: Request) -> Caller:
 
 async def caller(request: Request) -> Caller:
     return caller_of(request)
+
+
+# A route parameter: the request's caller.
+Who = Annotated[Caller, Depends(caller)]

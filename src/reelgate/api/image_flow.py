@@ -20,6 +20,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response
 
 from reelgate.api.bodies import is_form, read_body
+from reelgate.api.deps import caller_of
+from reelgate.api.idempotency import idempotency_claim
 from reelgate.api.image_links import ImageLinks
 from reelgate.api.image_params import ImageRequest
 from reelgate.api.image_responses import completed_events, partial_event, sse
@@ -42,27 +44,51 @@ async def image_links(request: Request) -> ImageLinks:
 
 
 async def request_body(request: Request) -> tuple[dict[str, Any], bool]:
-    """The body as a dict, and whether it came as a form (values are strings then)."""
+    """The body as a dict, and whether it came as a form (values are strings then). The
+    request's Idempotency-Key claim is taken here, from the whole body, for `answer`."""
     limit = request.app.state.settings.max_upload_bytes
-    return await read_body(request, max_part_size=limit), is_form(request)
+    body = await read_body(request, max_part_size=limit)
+    request.state.idempotency = await idempotency_claim(request, body)
+    return body, is_form(request)
 
 
 async def answer(
-    parsed: ImageRequest, service: ImageService, render: RenderBody, error_body: ErrorBody
+    request: Request,
+    parsed: ImageRequest,
+    service: ImageService,
+    render: RenderBody,
+    error_body: ErrorBody,
 ) -> Response:
-    prepared = await run_in_threadpool(service.prepare, parsed.new)
+    owner = caller_of(request).owner
+    claim = getattr(request.state, "idempotency", None)
+    earlier = await run_in_threadpool(service.replayed, owner, claim)
+    if earlier is not None and parsed.stream:  # a retry: the same images again
+        return _event_stream(_replayed_events(earlier))
+    if earlier is not None:
+        return JSONResponse(await run_in_threadpool(render, earlier, parsed))
+    prepared = await run_in_threadpool(service.prepare, parsed.new, owner, claim)
     if parsed.stream:
-        return StreamingResponse(
-            _events(service, prepared, error_body),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        return _event_stream(_events(service, prepared, error_body))
     try:
         result = await run_in_threadpool(service.render, prepared)
     except BaseException:
         service.discard(prepared)
         raise
     return JSONResponse(await run_in_threadpool(render, result, parsed))
+
+
+def _event_stream(events: AsyncIterator[bytes]) -> StreamingResponse:
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _replayed_events(result: ImageResult) -> AsyncIterator[bytes]:
+    """A retried stream: the completed events again (its partial images are not kept)."""
+    for event in await run_in_threadpool(completed_events, result):
+        yield sse(event)
 
 
 async def _events(

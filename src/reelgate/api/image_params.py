@@ -20,7 +20,7 @@ from reelgate.api.image_families import RULES, default_model, resolve
 from reelgate.api.validation import validate
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.images import NewImages, family_of
-from reelgate.core.jobs import ClientFile
+from reelgate.core.job_inputs import ClientFile
 from reelgate.core.models import ImageOperation
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url

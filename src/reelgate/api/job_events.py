@@ -25,11 +25,12 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from starlette.responses import Response, StreamingResponse
 
 from reelgate.api.app_api import ENVELOPE
-from reelgate.api.deps import job_service
+from reelgate.api.deps import Who, job_service
 from reelgate.api.dialect import dialect_route
 from reelgate.api.job_journal import ChangeJournal, change_journal
 from reelgate.api.job_views import list_job_views, read_job_view
 from reelgate.api.sse_docs import event_stream_schema
+from reelgate.core.callers import Caller
 from reelgate.core.errors import NotFound
 from reelgate.core.jobs import JobService
 from reelgate.core.models import JobStatus
@@ -85,10 +86,13 @@ class _JobEvent(NamedTuple):
     final: bool  # nothing will follow for this job: it finished or is gone
 
 
-def _job_event(jobs: JobService, journal: ChangeJournal, job_id: str, number: int) -> _JobEvent:
-    """The job's state now, as a `job` event, or a `deleted` event when it no longer exists."""
+def _job_event(
+    jobs: JobService, caller: Caller, journal: ChangeJournal, job_id: str, number: int
+) -> _JobEvent:
+    """The job's state now, as a `job` event, or a `deleted` event when it no longer exists
+    (or is not the caller's: the two look the same)."""
     try:
-        view = read_job_view(jobs, job_id)
+        view = read_job_view(jobs, job_id, caller)
     except NotFound:
         return _JobEvent(
             sse_event("deleted", _deleted(job_id), journal.event_id(number)), True, True
@@ -97,14 +101,39 @@ def _job_event(jobs: JobService, journal: ChangeJournal, job_id: str, number: in
     return _JobEvent(chunk, False, view["status"] in _FINISHED)
 
 
-def _snapshot(jobs: JobService, journal: ChangeJournal, number: int, limit: int) -> bytes:
-    views, has_more = list_job_views(jobs, limit=limit)
+def _snapshot(
+    jobs: JobService, caller: Caller, journal: ChangeJournal, number: int, limit: int
+) -> tuple[bytes, list[str]]:
+    """The `snapshot` event, and the ids of the jobs in it."""
+    views, has_more = list_job_views(jobs, caller, limit=limit)
     body = {"object": "list", "data": views, "has_more": has_more}
-    return sse_event("snapshot", body, journal.event_id(number))
+    return sse_event("snapshot", body, journal.event_id(number)), [view["id"] for view in views]
+
+
+class _Visible:
+    """Which changes an all-jobs stream passes on. Keys see only their own jobs; a deleted
+    job's owner is unknown, so a key hears of a deletion only for a job its stream showed
+    (an admin, or open mode, hears of every deletion)."""
+
+    def __init__(self, caller: Caller, shown: list[str]) -> None:
+        self.everything = caller.admin
+        self.shown = set(shown)
+
+    def passes(self, event: _JobEvent, job_id: str) -> bool:
+        if self.everything:
+            return True
+        if event.deleted:
+            if job_id not in self.shown:
+                return False
+            self.shown.discard(job_id)
+            return True
+        self.shown.add(job_id)
+        return True
 
 
 async def _stream(
     jobs: JobService,
+    caller: Caller,
     journal: ChangeJournal,
     *,
     job_id: str | None,
@@ -112,6 +141,7 @@ async def _stream(
     first: list[_JobEvent | bytes],
     heartbeat: float,
     snapshot_limit: int,
+    visible: _Visible | None = None,
 ) -> AsyncIterator[bytes]:
     """Events after `first`, from notice `cursor` on, until the end of the job (per-job
     streams), the client leaving (the response task is cancelled) or the server exiting."""
@@ -132,13 +162,17 @@ async def _stream(
             if changes is None:  # fell further behind than the journal keeps: start afresh
                 if job_id is None:
                     changes = []
-                    yield _snapshot(jobs, journal, upto, snapshot_limit)
+                    chunk, shown = _snapshot(jobs, caller, journal, upto, snapshot_limit)
+                    visible = _Visible(caller, shown)
+                    yield chunk
                 else:
                     changes = [(upto, job_id)]
             for number, changed in changes:
                 if job_id is not None and changed != job_id:
                     continue
-                event = _job_event(jobs, journal, changed, number)
+                event = _job_event(jobs, caller, journal, changed, number)
+                if visible is not None and not visible.passes(event, changed):
+                    continue
                 yield event.chunk
                 last_sent = time.monotonic()
                 if job_id is not None and event.final:
@@ -161,6 +195,7 @@ async def _stream(
 async def all_job_events(
     jobs: Jobs,
     journal: Journal,
+    who: Who,
     last_event_id: LastEventId = None,
     heartbeat: Heartbeat = 15.0,
     limit: Annotated[int, Query(ge=1, le=100, description="Jobs in the snapshot.")] = 50,
@@ -171,18 +206,26 @@ async def all_job_events(
     resumed = journal.cursor_of(last_event_id)
     first: list[_JobEvent | bytes]
     if resumed is None:
-        first = [_snapshot(jobs, journal, cursor, limit)]
+        chunk, shown = _snapshot(jobs, who, journal, cursor, limit)
+        first, visible = [chunk], _Visible(who, shown)
     else:
         changes = journal.changes_after(resumed) or []
-        first = [_job_event(jobs, journal, changed, number) for number, changed in changes]
+        visible = _Visible(who, [])
+        first = []
+        for number, changed in changes:
+            event = _job_event(jobs, who, journal, changed, number)
+            if visible.passes(event, changed):
+                first.append(event)
     stream = _stream(
         jobs,
+        who,
         journal,
         job_id=None,
         cursor=cursor,
         first=first,
         heartbeat=heartbeat,
         snapshot_limit=limit,
+        visible=visible,
     )
     return EventStreamResponse(stream, headers=_STREAM_HEADERS)
 
@@ -202,13 +245,14 @@ async def job_events(
     job_id: str,
     jobs: Jobs,
     journal: Journal,
+    who: Who,
     last_event_id: LastEventId = None,
     heartbeat: Heartbeat = 15.0,
 ) -> Response:
     """The job's state now, then an event each time it changes, ending after its final one."""
     cursor = journal.head
     resumed = journal.cursor_of(last_event_id)
-    event = _job_event(jobs, journal, job_id, cursor)
+    event = _job_event(jobs, who, journal, job_id, cursor)
     if resumed is not None:
         changed = any(changed == job_id for _, changed in journal.changes_after(resumed) or [])
         if not changed and event.final:
@@ -220,6 +264,7 @@ async def job_events(
         first = [event]
     stream = _stream(
         jobs,
+        who,
         journal,
         job_id=job_id,
         cursor=cursor,

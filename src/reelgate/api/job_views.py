@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reelgate.core.callers import Caller
 from reelgate.core.jobs import JobService
 from reelgate.core.models import AssetVariant, Generation, Job, JobStatus
 from reelgate.media.thumbs import SpritesheetLayout
@@ -107,6 +108,8 @@ def job_view(job: Job) -> dict[str, Any]:
         "source_job_id": job.spec.source_job_id,
         "has_reference_image": job.spec.reference_image_key is not None,
         "webhook_url": job.webhook,
+        # The scripted outcome, if any (reelgate as a test double: docs/testing-your-app.md).
+        "scenario": job.spec.scenario.text if job.spec.scenario is not None else None,
         "error": error_of(job),
         "created_at": job.created_at,
         "started_at": job.started_at,
@@ -128,17 +131,23 @@ def job_view(job: Job) -> dict[str, Any]:
     }
 
 
-def read_job_view(jobs: JobService, job_id: str) -> dict[str, Any]:
-    """The current view of one job; raises `NotFound` when it does not exist (or was deleted)."""
-    return job_view(jobs.get(job_id, with_generations=True))
+def read_job_view(jobs: JobService, job_id: str, caller: Caller) -> dict[str, Any]:
+    """The current view of one job; raises `NotFound` when it does not exist (or was deleted,
+    or is another key's)."""
+    return job_view(jobs.get(job_id, caller, with_generations=True))
 
 
 def list_job_views(
-    jobs: JobService, *, limit: int, after: str | None = None, descending: bool = True
+    jobs: JobService,
+    caller: Caller,
+    *,
+    limit: int,
+    after: str | None = None,
+    descending: bool = True,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """A page of job views (with their generations, read in the same query), newest first by
-    default."""
+    """A page of the caller's job views (with their generations, read in the same query),
+    newest first by default."""
     page, has_more = jobs.list(
-        limit=limit, descending=descending, after=after, with_generations=True
+        caller, limit=limit, descending=descending, after=after, with_generations=True
     )
     return [job_view(job) for job in page], has_more

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from reelgate.core.errors import (
     Conflict,
+    IdempotencyKeyReused,
     InvalidRequest,
     ModerationRejected,
     NotFound,
@@ -32,6 +33,7 @@ _STATUS_TYPES = {
     409: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
+    422: "invalid_request_error",
     429: "requests",  # OpenAI's type for request-rate limits (code `rate_limit_exceeded`)
 }
 
@@ -166,6 +168,8 @@ class OpenAIEnvelope:
             return openai_error(400, exc.message, param=exc.param, code="moderation_blocked")
         if isinstance(exc, UpstreamFailed):
             return openai_error(502, exc.message, code=exc.code)
+        if isinstance(exc, IdempotencyKeyReused):
+            return openai_error(422, exc.message, param=exc.param, code=exc.code)
         if isinstance(exc, Unauthorized):
             return openai_error(401, exc.message, code=exc.code)
         if isinstance(exc, RateLimited):

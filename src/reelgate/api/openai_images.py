@@ -105,7 +105,7 @@ async def create_image(request: Request, images: Images, links: Links) -> Respon
     def render(result: ImageResult, request_: ImageRequest) -> dict[str, Any]:
         return images_response(result, request_.response_format, links, base)
 
-    return await answer(parsed, images, render, _error_body)
+    return await answer(request, parsed, images, render, _error_body)
 
 
 @router.post(
@@ -130,7 +130,7 @@ async def edit_image(request: Request, images: Images, links: Links) -> Response
     def render(result: ImageResult, request_: ImageRequest) -> dict[str, Any]:
         return images_response(result, request_.response_format, links, base)
 
-    return await answer(parsed, images, render, _error_body)
+    return await answer(request, parsed, images, render, _error_body)
 
 
 @router.get(

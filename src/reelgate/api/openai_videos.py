@@ -17,8 +17,9 @@ from starlette.responses import Response
 
 from reelgate.api.bodies import read_body
 from reelgate.api.content import asset_response
-from reelgate.api.deps import job_service, settings
+from reelgate.api.deps import Who, caller_of, job_service, settings
 from reelgate.api.dialect import dialect_route
+from reelgate.api.idempotency import idempotency_claim
 from reelgate.api.openai_errors import OpenAIEnvelope
 from reelgate.api.openai_schemas import (
     DEFAULT_MODEL,
@@ -34,14 +35,20 @@ from reelgate.api.openai_schemas import (
     VideoObject,
     VideoReference,
 )
+from reelgate.api.poll_answers import PollAnswers
+from reelgate.api.poll_faults import openai_poll_fault
+from reelgate.api.scenario_header import RequestedScenario
 from reelgate.api.validation import validate
 from reelgate.api.webhook_target import RequestedWebhook
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
-from reelgate.core.jobs import ClientFile, JobService, NewVideo, SourceVideo
+from reelgate.core.idempotency import IdempotencyClaim
+from reelgate.core.job_inputs import ClientFile
+from reelgate.core.jobs import JobService, NewVideo, SourceVideo
 from reelgate.core.models import AssetVariant, Job, JobStatus
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
+from reelgate.scenarios.pace import poll_after_ms
 
 M = TypeVar("M", bound=BaseModel)
 ENVELOPE = OpenAIEnvelope()
@@ -126,8 +133,11 @@ def render_video(job: Job) -> dict[str, Any]:
 def _video_response(job: Job, config: Settings) -> JSONResponse:
     headers = {}
     if not job.status.finished:
-        headers["openai-poll-after-ms"] = str(config.poll_after_ms)
+        headers["openai-poll-after-ms"] = str(poll_after_ms(config.poll_after_ms, config.pace))
     return JSONResponse(render_video(job), headers=headers)
+
+
+_POLL_ANSWERS = PollAnswers(_video_response)
 
 
 # -- parsing helpers -------------------------------------------------------------------------
@@ -197,12 +207,14 @@ async def _body(request: Request, config: Settings) -> dict[str, Any]:
 
 async def _derived_request(
     request: Request, config: Settings, model: type[M]
-) -> tuple[M, SourceVideo]:
-    """Parameters and source video of an edit or extension (the source: an id or a file)."""
+) -> tuple[M, SourceVideo, IdempotencyClaim | None]:
+    """Parameters and source video of an edit or extension (the source: an id or a file),
+    and the request's Idempotency-Key claim."""
     body = await _body(request, config)
+    claim = await idempotency_claim(request, body)
     video = body.pop("video", None)
     params = validate(model, body)
-    return params, _source_video(video)
+    return params, _source_video(video), claim
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -220,9 +232,15 @@ async def _derived_request(
     ),
 )
 async def create_video(
-    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    request: Request,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> Response:
     body = await _body(request, config)
+    claim = await idempotency_claim(request, body)
     reference_value = body.pop("input_reference", None)
     params = validate(CreateVideoBody, body)
     reference = _reference_image(reference_value)
@@ -235,8 +253,9 @@ async def create_video(
         seconds=int(params.seconds),
         reference_image=reference,
         webhook=webhook,
+        scenario=scenario,
     )
-    job = await run_in_threadpool(jobs.create_video, new)
+    job = await run_in_threadpool(jobs.create_video, new, who, claim)
     return _video_response(job, config)
 
 
@@ -250,11 +269,12 @@ async def create_video(
 async def list_videos(
     jobs: Jobs,
     config: Config,
+    who: Who,
     limit: Annotated[int, Query(ge=0, le=100)] = 20,
     order: Literal["asc", "desc"] = "desc",
     after: str | None = None,
 ) -> Response:
-    page, has_more = jobs.list(limit=limit, descending=order == "desc", after=after)
+    page, has_more = jobs.list(who, limit=limit, descending=order == "desc", after=after)
     data = [render_video(job) for job in page]
     return JSONResponse(
         {
@@ -278,11 +298,24 @@ async def list_videos(
     ),
 )
 async def edit_video(
-    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    request: Request,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> Response:
-    params, source = await _derived_request(request, config, EditVideoBody)
+    params, source, claim = await _derived_request(request, config, EditVideoBody)
     job = await run_in_threadpool(
-        jobs.edit, source, params.prompt, DEFAULT_MODEL, _allowed_size, webhook
+        jobs.edit,
+        source,
+        params.prompt,
+        DEFAULT_MODEL,
+        _allowed_size,
+        who,
+        webhook,
+        scenario,
+        claim,
     )
     return _video_response(job, config)
 
@@ -298,9 +331,14 @@ async def edit_video(
     ),
 )
 async def extend_video(
-    request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    request: Request,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> Response:
-    params, source = await _derived_request(request, config, ExtendVideoBody)
+    params, source, claim = await _derived_request(request, config, ExtendVideoBody)
     job = await run_in_threadpool(
         jobs.extend,
         source,
@@ -308,7 +346,10 @@ async def extend_video(
         int(params.seconds),
         DEFAULT_MODEL,
         _allowed_size,
+        who,
         webhook,
+        scenario,
+        claim,
     )
     return _video_response(job, config)
 
@@ -321,10 +362,15 @@ async def extend_video(
     responses=_ERRORS,
 )
 async def retrieve_video(video_id: str, request: Request) -> Response:
-    # The call pollers make most: the services are read from the app state directly, because
-    # FastAPI's dependency solving costs more than the database read (bench/bench_polling.py).
+    # The call pollers make most (served ahead of FastAPI's routing, api/fast_routes.py): the
+    # services are read from the app state directly, and the answer is rendered once per change
+    # of the job (bench/bench_polling.py).
     state = request.app.state
-    return _video_response(state.jobs.get(video_id), state.settings)
+    job = state.jobs.get(video_id, caller_of(request))
+    failure = state.jobs.poll_failure(job)  # a scenario's `poll_errors`
+    if failure is not None:
+        return openai_poll_fault(failure)
+    return _POLL_ANSWERS.response(job, state.settings)
 
 
 @router.delete(
@@ -335,8 +381,8 @@ async def retrieve_video(video_id: str, request: Request) -> Response:
     responses=_ERRORS,
     description="Deletes the video and its stored assets. A video still rendering is stopped.",
 )
-async def delete_video(video_id: str, jobs: Jobs) -> Response:
-    job = await run_in_threadpool(jobs.delete, video_id)
+async def delete_video(video_id: str, jobs: Jobs, who: Who) -> Response:
+    job = await run_in_threadpool(jobs.delete, video_id, who)
     return JSONResponse({"id": job.id, "object": "video.deleted", "deleted": True})
 
 
@@ -365,9 +411,10 @@ async def delete_video(video_id: str, jobs: Jobs) -> Response:
 async def video_content(
     video_id: str,
     jobs: Jobs,
+    who: Who,
     variant: Literal["video", "thumbnail", "spritesheet"] = "video",
 ) -> Response:
-    asset, path = jobs.content(video_id, AssetVariant(variant))
+    asset, path = jobs.content(video_id, who, AssetVariant(variant))
     suffix = "" if variant == "video" else f"-{variant}"
     return asset_response(asset, path, f"{video_id}{suffix}")
 
@@ -381,8 +428,18 @@ async def video_content(
     openapi_extra=_request_body_doc(RemixVideoBody, files={}),
 )
 async def remix_video(
-    video_id: str, request: Request, jobs: Jobs, config: Config, webhook: RequestedWebhook
+    video_id: str,
+    request: Request,
+    jobs: Jobs,
+    config: Config,
+    webhook: RequestedWebhook,
+    who: Who,
+    scenario: RequestedScenario,
 ) -> Response:
-    params = validate(RemixVideoBody, await _body(request, config))
-    job = await run_in_threadpool(jobs.remix, video_id, params.prompt, webhook)
+    body = await _body(request, config)
+    claim = await idempotency_claim(request, body)
+    params = validate(RemixVideoBody, body)
+    job = await run_in_threadpool(
+        jobs.remix, video_id, params.prompt, who, webhook, scenario, claim
+    )
     return _video_response(job, config)

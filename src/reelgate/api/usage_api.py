@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from reelgate.api.app_api import ENVELOPE
-from reelgate.api.deps import settings
+from reelgate.api.deps import Who, settings
 from reelgate.api.dialect import dialect_route
 from reelgate.config import Settings
 from reelgate.store.usage import UsageRow, UsageStore
@@ -45,13 +45,18 @@ def _day(value: str | None, name: str) -> str | None:
 async def usage(
     store: Annotated[UsageStore, Depends(usage_store)],
     config: Annotated[Settings, Depends(settings)],
+    who: Who,
     since: Annotated[str | None, Query(description="First UTC day, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, Query(description="Last UTC day, YYYY-MM-DD.")] = None,
 ) -> dict[str, Any]:
-    """Jobs made, failures, seconds of video and images generated, per owner (API key; `null`
-    in open mode, until keys exist) and model, with an estimated cost from the price table."""
+    """Jobs made, failures, seconds of video and images generated, per owner (an API key's
+    id; `null` in open mode) and model, with an estimated cost from the price table. A key sees
+    its own usage; an admin key sees everyone's."""
     rows = await run_in_threadpool(
-        store.summary, since=_day(since, "since"), until=_day(until, "until")
+        store.summary,
+        since=_day(since, "since"),
+        until=_day(until, "until"),
+        owner=who.owner_filter,
     )
     data = []
     for row in rows:

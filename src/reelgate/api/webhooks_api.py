@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from reelgate.api.app_api import ENVELOPE
+from reelgate.api.deps import Who
 from reelgate.api.dialect import dialect_route
+from reelgate.core.callers import Caller
 from reelgate.store.webhooks import Attempt, Delivery, WebhookStore
 
 router = APIRouter(route_class=dialect_route(ENVELOPE), tags=["Webhooks"])
@@ -51,9 +53,9 @@ def delivery_view(delivery: Delivery, attempts: list[Attempt]) -> dict[str, Any]
     }
 
 
-def _one(store: WebhookStore, delivery_id: str) -> dict[str, Any]:
+def _one(store: WebhookStore, delivery_id: str, caller: Caller) -> dict[str, Any]:
     delivery = store.get(delivery_id)
-    if delivery is None:
+    if delivery is None or not caller.sees(delivery.owner):
         raise HTTPException(404, "Delivery not found")
     return delivery_view(delivery, store.attempts([delivery_id]).get(delivery_id, []))
 
@@ -63,6 +65,7 @@ def _one(store: WebhookStore, delivery_id: str) -> dict[str, Any]:
 )
 async def list_deliveries(
     store: Deliveries,
+    who: Who,
     job_id: Annotated[str | None, Query(description="Only this job's deliveries.")] = None,
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -71,7 +74,9 @@ async def list_deliveries(
     """Newest first, each with its attempts (status code, error, duration)."""
 
     def read() -> dict[str, Any]:
-        page, has_more = store.list(limit=limit, job_id=job_id, status=status, after=after)
+        page, has_more = store.list(
+            limit=limit, job_id=job_id, status=status, owner=who.owner_filter, after=after
+        )
         attempts = store.attempts([d.id for d in page])
         data = [delivery_view(d, attempts.get(d.id, [])) for d in page]
         return {"object": "list", "data": data, "has_more": has_more}
@@ -85,8 +90,8 @@ async def list_deliveries(
     operation_id="appGetDelivery",
     responses=_NOT_FOUND,
 )
-async def get_delivery(delivery_id: str, store: Deliveries) -> dict[str, Any]:
-    return await run_in_threadpool(_one, store, delivery_id)
+async def get_delivery(delivery_id: str, store: Deliveries, who: Who) -> dict[str, Any]:
+    return await run_in_threadpool(_one, store, delivery_id, who)
 
 
 @router.post(
@@ -95,12 +100,15 @@ async def get_delivery(delivery_id: str, store: Deliveries) -> dict[str, Any]:
     operation_id="appRedeliver",
     responses=_NOT_FOUND,
 )
-async def redeliver(delivery_id: str, store: Deliveries, request: Request) -> dict[str, Any]:
+async def redeliver(
+    delivery_id: str, store: Deliveries, request: Request, who: Who
+) -> dict[str, Any]:
     """Queue the same event (same `webhook-id`) for an attempt now, whatever its status: after
     a receiver was fixed, or to test one."""
+    await run_in_threadpool(_one, store, delivery_id, who)  # 404 unless it is the caller's
     if await run_in_threadpool(store.redeliver, delivery_id, time.time()) is None:
         raise HTTPException(404, "Delivery not found")
     sender = getattr(request.app.state, "deliveries", None)
     if sender is not None:
         sender.wake()
-    return await run_in_threadpool(_one, store, delivery_id)
+    return await run_in_threadpool(_one, store, delivery_id, who)

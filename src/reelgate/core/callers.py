@@ -16,6 +16,9 @@ class Caller:
     owner: str | None
     admin: bool = False
     key_name: str | None = None
+    # The key's job limits (None: unlimited); requests per minute are the middleware's.
+    max_concurrent: int | None = None
+    daily_seconds: int | None = None
 
     def sees(self, owner: str | None) -> bool:
         return self.admin or owner == self.owner

@@ -57,3 +57,11 @@ class RateLimited(ReelgateError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class IdempotencyKeyReused(ReelgateError):
+    """An Idempotency-Key came back with a different request (HTTP 422 in every dialect, as
+    the IETF Idempotency-Key draft says)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, param="Idempotency-Key", code="idempotency_key_reused")

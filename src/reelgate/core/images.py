@@ -21,8 +21,9 @@ from PIL import Image
 from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter, FilterVerdict
 from reelgate.core.errors import InvalidRequest, ModerationRejected, NotFound, UpstreamFailed
+from reelgate.core.idempotency import IdempotencyClaim, earlier_job_id, made_by_key_gone
 from reelgate.core.ids import new_id
-from reelgate.core.jobs import ClientFile, input_prefix, output_prefix
+from reelgate.core.job_inputs import ClientFile, input_prefix, output_prefix
 from reelgate.core.models import (
     Asset,
     AssetVariant,
@@ -47,6 +48,7 @@ from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import UpstreamError
 from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore
+from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
 
 
 def family_of(model: str) -> ImageFamily:
@@ -106,6 +108,8 @@ class PreparedImages:
     spec: ImageSpec
     verdict: FilterVerdict
     created_at: float
+    owner: str | None = None  # the API key that asked (None in open mode)
+    idempotency: IdempotencyClaim | None = None
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,31 @@ class ImageService:
         self.settings = settings
         self.content_filter = content_filter
         self._clock = clock
+        self.idempotency = IdempotencyStore(store.engine, settings.idempotency_window_seconds)
 
-    def prepare(self, new: NewImages) -> PreparedImages:
+    def replayed(self, owner: str | None, claim: IdempotencyClaim | None) -> ImageResult | None:
+        """The images an earlier request with this Idempotency-Key made, read back from storage
+        (None: the key is new); raises `IdempotencyKeyReused` for a different request."""
+        job_id = earlier_job_id(self.idempotency, owner, claim, self._clock())
+        if job_id is None or claim is None:
+            return None
+        job = self.store.get_job(job_id, with_generations=True)
+        if job is None or job.owner != owner or not isinstance(job.spec, ImageSpec):
+            raise made_by_key_gone(claim)
+        images = []
+        for generation in job.generations:
+            asset = generation.assets[AssetVariant.IMAGE]
+            with self.blobs.local_copy(asset.blob_key) as path:
+                images.append(StoredImage(generation, asset, path.read_bytes(), None))
+        verdict = self.content_filter.check(job.spec.prompt)
+        return ImageResult(job=job, verdict=verdict, images=images)
+
+    def prepare(
+        self,
+        new: NewImages,
+        owner: str | None = None,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> PreparedImages:
         """Filter the prompt (raises `PromptBlocked`) and validate and store input images, so
         every client error is raised before a stream or a render starts."""
         verdict = self.content_filter.require_allowed(new.prompt, relaxed=new.moderation == "low")
@@ -189,7 +216,7 @@ class ImageService:
             input_image_keys=keys,
             mask_key=mask_key,
         )
-        return PreparedImages(job_id, new, spec, verdict, self._clock())
+        return PreparedImages(job_id, new, spec, verdict, self._clock(), owner, idempotency)
 
     def render(
         self, prepared: PreparedImages, on_partial: PartialListener | None = None
@@ -244,14 +271,24 @@ class ImageService:
                 status=JobStatus.COMPLETED,
                 progress=100,
                 created_at=prepared.created_at,
+                owner=prepared.owner,
                 started_at=started,
                 completed_at=self._clock(),
                 generations=tuple(item.generation for item in stored),
             )
-            self.store.insert_finished_job(job, [item.generation for item in stored])
-        except BaseException:
+            claim = prepared.idempotency
+            self.store.insert_finished_job(
+                job,
+                [item.generation for item in stored],
+                idempotency=(claim.key, claim.fingerprint) if claim else None,
+            )
+        except BaseException as exc:
             self.blobs.delete_prefix(output_prefix(job_id))
             self.blobs.delete_prefix(input_prefix(job_id))
+            if isinstance(exc, KeyAlreadyClaimed):  # a twin request finished first
+                twin = self.replayed(prepared.owner, prepared.idempotency)
+                if twin is not None:
+                    return twin
             raise
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,79 +1,65 @@
 """Job operations shared by every dialect: create, read, list, delete, remix, edit, extend.
 
 No HTTP here. Dialects translate their requests into these calls and render the canonical `Job`
-that comes back. Client-supplied media is validated here, before a job exists, so bad input is a
-client error and never a failed job.
+that comes back. Every operation runs as a caller (an API key, or open mode) and sees only what
+that caller may see. Client media is checked and stored by `core/job_inputs.py` before a job
+exists, so bad input is a client error and never a failed job.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from reelgate.config import Settings
+from reelgate.core.callers import Caller
 from reelgate.core.content_filter import ContentFilter
-from reelgate.core.errors import Conflict, InvalidRequest, NotFound, NotReady
+from reelgate.core.errors import (
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    NotReady,
+)
+from reelgate.core.idempotency import IdempotencyClaim, earlier_job_id, made_by_key_gone
 from reelgate.core.ids import new_job_id
+from reelgate.core.job_inputs import (
+    ClientFile,
+    JobInputs,
+    NewInpaintItem,
+    input_prefix,
+    output_prefix,
+)
 from reelgate.core.models import (
     Asset,
     AssetVariant,
     Generation,
-    InpaintSpec,
     Job,
     JobError,
     JobKind,
     JobStatus,
-    MediaKind,
     Operation,
     VideoSpec,
 )
+from reelgate.core.quotas import Quotas
+from reelgate.core.retention import is_expired
 from reelgate.core.webhooks import webhook_for
-from reelgate.media.errors import InvalidMediaError
-from reelgate.media.images import load_image
-from reelgate.media.probe import VideoInfo, probe_video
 from reelgate.providers.registry import ProviderRegistry, UnknownModel
+from reelgate.scenarios.choice import Scenarios
+from reelgate.scenarios.grammar import Scenario
+from reelgate.scenarios.rules import NewJobFacts
 from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore, StateFilter
+from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
+from reelgate.store.quotas import QuotaStore
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
-_COPY_CHUNK = 1024 * 1024
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
     """H.264 in yuv420p needs even dimensions: round odd ones down (documented behaviour)."""
     return max(2, width - width % 2), max(2, height - height % 2)
-
-
-@dataclass(frozen=True)
-class ClientFile:
-    """Media a client sent: a readable stream, the request parameter it came in, and how error
-    messages should name it (default: the parameter)."""
-
-    stream: BinaryIO
-    param: str
-    label: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.label or self.param
-
-
-@dataclass(frozen=True)
-class NewInpaintItem:
-    """Client media to place into the video (validated and stored when the job is created)."""
-
-    upload: ClientFile
-    file_name: str
-    kind: MediaKind
-    frame_index: int
-    left: float = 0.0
-    top: float = 0.0
-    right: float = 1.0
-    bottom: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +76,8 @@ class NewVideo:
     # Per-request webhook target (checked by the API): None for the configured default,
     # `core.webhooks.NO_WEBHOOK` for none.
     webhook: str | None = None
+    # The request's own scenario (header `x-reelgate-scenario`); None: the rules file decides.
+    scenario: Scenario | None = None
 
 
 @dataclass(frozen=True)
@@ -98,14 +86,6 @@ class SourceVideo:
 
     job_id: str | None = None
     upload: ClientFile | None = None
-
-
-def input_prefix(job_id: str) -> str:
-    return f"inputs/{job_id}"
-
-
-def output_prefix(job_id: str) -> str:
-    return f"jobs/{job_id}"
 
 
 class JobService:
@@ -119,26 +99,35 @@ class JobService:
         on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
         content_filter: ContentFilter | None = None,
+        scenarios: Scenarios | None = None,
     ) -> None:
         self.store = store
+        self.scenarios = scenarios or Scenarios(pace=settings.pace)
         self.content_filter = content_filter or ContentFilter.from_settings(settings)
         self.blobs = blobs
+        self.inputs = JobInputs(blobs, settings)
         self.providers = providers
         self.settings = settings
         self._on_queued = on_queued
         self._on_change = on_change
         self._clock = clock
+        self.idempotency = IdempotencyStore(store.engine, settings.idempotency_window_seconds)
+        self.quotas = Quotas(
+            QuotaStore(store.engine), retry_after_seconds=math.ceil(settings.poll_after_ms / 1000)
+        )
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def get(self, job_id: str, *, with_generations: bool = False) -> Job:
+    def get(self, job_id: str, caller: Caller, *, with_generations: bool = False) -> Job:
+        """A video job the caller may see; another key's job is reported as absent."""
         job = self.store.get_job(job_id, with_generations=with_generations)
-        if job is None or job.kind is not JobKind.VIDEO:
+        if job is None or job.kind is not JobKind.VIDEO or not caller.sees(job.owner):
             raise NotFound(f"Video with id '{job_id}' not found.", param="video_id")
         return job
 
     def list(
         self,
+        caller: Caller,
         *,
         limit: int,
         descending: bool,
@@ -149,6 +138,7 @@ class JobService:
     ) -> tuple[list[Job], bool]:
         return self.store.list_jobs(
             kind=JobKind.VIDEO,
+            owner=caller.owner_filter,
             limit=limit,
             descending=descending,
             after=after,
@@ -158,10 +148,10 @@ class JobService:
         )
 
     def content(
-        self, job_id: str, variant: AssetVariant, index: int = 0
+        self, job_id: str, caller: Caller, variant: AssetVariant, index: int = 0
     ) -> tuple[Asset, BlobSource]:
         """The stored file of one asset of one generation, or why there is none."""
-        job = self.get(job_id, with_generations=True)
+        job = self.get(job_id, caller, with_generations=True)
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
             raise NotReady(
                 f"Video is not ready yet: '{job_id}' is {job.status.value}. Poll the video "
@@ -170,27 +160,43 @@ class JobService:
             )
         if job.status is not JobStatus.COMPLETED:
             raise NotFound(f"Video '{job_id}' {job.status.value}; it has no content.")
+        self._check_not_expired(job, f"Video '{job_id}'")
         generation = next((g for g in job.generations if g.index == index), None)
         return self._stored(generation, variant, f"Video '{job_id}'")
 
-    def generation(self, generation_id: str) -> tuple[Job, Generation]:
+    def generation(self, generation_id: str, caller: Caller) -> tuple[Job, Generation]:
         """A produced output by its own id (Azure's generation id, the app API's file id)."""
         job_id = self.store.job_id_of_generation(generation_id)
         job = self.store.get_job(job_id, with_generations=True) if job_id else None
         generation = (
             next((g for g in job.generations if g.id == generation_id), None) if job else None
         )
-        if job is None or generation is None:
+        if job is None or generation is None or not caller.sees(job.owner):
             raise NotFound(
                 f"Generation with id '{generation_id}' not found.", param="generation_id"
             )
         return job, generation
 
     def generation_content(
-        self, generation_id: str, variant: AssetVariant
+        self, generation_id: str, caller: Caller, variant: AssetVariant
     ) -> tuple[Asset, BlobSource]:
-        _, generation = self.generation(generation_id)
+        job, generation = self.generation(generation_id, caller)
+        self._check_not_expired(job, f"Generation '{generation_id}'")
         return self._stored(generation, variant, f"Generation '{generation_id}'")
+
+    def _check_not_expired(self, job: Job, what: str) -> None:
+        """Content past the job's `expires_at` is gone, as on the hosted services."""
+        if is_expired(job, self._clock()):
+            raise NotFound(
+                f"{what} expired at {int(job.expires_at)} (Unix time); its content is no "
+                "longer available."
+            )
+
+    def poll_failure(self, job: Job) -> int | None:
+        """The HTTP status this retrieval of `job` must fail with (a scenario's
+        `poll_errors`), or None to answer it."""
+        scenario = job.spec.scenario if isinstance(job.spec, VideoSpec) else None
+        return self.scenarios.poll_failure(job.id, scenario)
 
     def _stored(
         self, generation: Generation | None, variant: AssetVariant, owner: str
@@ -202,16 +208,20 @@ class JobService:
 
     # -- creation ------------------------------------------------------------------------------
 
-    def create_video(self, new: NewVideo) -> Job:
+    def create_video(
+        self, new: NewVideo, caller: Caller, idempotency: IdempotencyClaim | None = None
+    ) -> Job:
+        if (replayed := self._replayed(caller, idempotency)) is not None:
+            return replayed
         job_id = new_job_id()
         width, height = even_size(new.width, new.height)
         spec = VideoSpec(prompt=new.prompt, width=width, height=height, seconds=new.seconds)
         try:
             reference_key = None
             if new.reference_image is not None:
-                reference_key = self._store_image(job_id, new.reference_image, "reference")
+                reference_key = self.inputs.store_image(job_id, new.reference_image, "reference")
             inpaint = tuple(
-                self._store_inpaint_item(job_id, number, item, spec.seconds * spec.fps)
+                self.inputs.store_inpaint_item(job_id, number, item, spec.seconds * spec.fps)
                 for number, item in enumerate(new.inpaint)
             )
         except BaseException:
@@ -225,10 +235,28 @@ class JobService:
                 "inpaint": inpaint,
             }
         )
-        return self._enqueue(job_id, new.model, spec, webhook=new.webhook)
+        return self._enqueue(
+            job_id,
+            new.model,
+            spec,
+            caller,
+            webhook=new.webhook,
+            scenario=new.scenario,
+            idempotency=idempotency,
+        )
 
-    def remix(self, source_id: str, prompt: str, webhook: str | None = None) -> Job:
-        source = self._completed_source(source_id, "remixed")
+    def remix(
+        self,
+        source_id: str,
+        prompt: str,
+        caller: Caller,
+        webhook: str | None = None,
+        scenario: Scenario | None = None,
+        idempotency: IdempotencyClaim | None = None,
+    ) -> Job:
+        if (replayed := self._replayed(caller, idempotency)) is not None:
+            return replayed
+        source = self._completed_source(source_id, caller, "remixed")
         spec = source.spec.model_copy(
             update={
                 "prompt": prompt,
@@ -241,7 +269,14 @@ class JobService:
             }
         )
         return self._enqueue(
-            new_job_id(), source.model, spec, remixed_from=source.id, webhook=webhook
+            new_job_id(),
+            source.model,
+            spec,
+            caller,
+            remixed_from=source.id,
+            webhook=webhook,
+            scenario=scenario,
+            idempotency=idempotency,
         )
 
     def edit(
@@ -250,10 +285,22 @@ class JobService:
         prompt: str,
         model: str,
         choose_size: SizeChooser,
+        caller: Caller,
         webhook: str | None = None,
+        scenario: Scenario | None = None,
+        idempotency: IdempotencyClaim | None = None,
     ) -> Job:
         return self._derive(
-            Operation.EDIT, source, prompt, model, choose_size, extra_seconds=0, webhook=webhook
+            Operation.EDIT,
+            source,
+            prompt,
+            model,
+            choose_size,
+            caller,
+            extra_seconds=0,
+            webhook=webhook,
+            scenario=scenario,
+            idempotency=idempotency,
         )
 
     def extend(
@@ -263,7 +310,10 @@ class JobService:
         seconds: int,
         model: str,
         choose_size: SizeChooser,
+        caller: Caller,
         webhook: str | None = None,
+        scenario: Scenario | None = None,
+        idempotency: IdempotencyClaim | None = None,
     ) -> Job:
         return self._derive(
             Operation.EXTEND,
@@ -271,12 +321,15 @@ class JobService:
             prompt,
             model,
             choose_size,
+            caller,
             extra_seconds=seconds,
             webhook=webhook,
+            scenario=scenario,
+            idempotency=idempotency,
         )
 
-    def delete(self, job_id: str) -> Job:
-        job = self.get(job_id)
+    def delete(self, job_id: str, caller: Caller) -> Job:
+        job = self.get(job_id, caller)
         self.store.delete_job(job_id)
         self.blobs.delete_prefix(output_prefix(job_id))
         self.blobs.delete_prefix(input_prefix(job_id))
@@ -292,13 +345,18 @@ class JobService:
         prompt: str,
         model: str,
         choose_size: SizeChooser,
+        caller: Caller,
         extra_seconds: int,
         webhook: str | None = None,
+        scenario: Scenario | None = None,
+        idempotency: IdempotencyClaim | None = None,
     ) -> Job:
+        if (replayed := self._replayed(caller, idempotency)) is not None:
+            return replayed
         job_id = new_job_id()
         verb = "edited" if operation is Operation.EDIT else "extended"
         if source.job_id is not None:
-            stored = self._completed_source(source.job_id, verb)
+            stored = self._completed_source(source.job_id, caller, verb)
             base = {
                 "width": stored.spec.width,
                 "height": stored.spec.height,
@@ -309,7 +367,7 @@ class JobService:
             model = stored.model
         else:
             assert source.upload is not None
-            key, info = self._store_video(job_id, source.upload, "source-video")
+            key, info = self.inputs.store_video(job_id, source.upload, "source-video")
             seconds = max(1, math.ceil(info.duration - 1e-6))
             width, height = even_size(*choose_size(info.width, info.height))
             base = {"width": width, "height": height, "seconds": seconds, "source_video_key": key}
@@ -319,10 +377,29 @@ class JobService:
             extension_seconds=extra_seconds or None,
             **{**base, "seconds": base["seconds"] + extra_seconds},
         )
-        return self._enqueue(job_id, model, spec, webhook=webhook)
+        return self._enqueue(
+            job_id,
+            model,
+            spec,
+            caller,
+            webhook=webhook,
+            scenario=scenario,
+            idempotency=idempotency,
+        )
 
-    def _completed_source(self, source_id: str, verb: str) -> Job:
-        source = self.get(source_id)
+    def _replayed(self, caller: Caller, claim: IdempotencyClaim | None) -> Job | None:
+        """The job an earlier request with this Idempotency-Key made (None: the key is new);
+        raises `IdempotencyKeyReused` when that request asked for something else."""
+        job_id = earlier_job_id(self.idempotency, caller.owner, claim, self._clock())
+        if job_id is None or claim is None:
+            return None
+        job = self.store.get_job(job_id, with_generations=False)
+        if job is None or not caller.sees(job.owner):
+            raise made_by_key_gone(claim)
+        return job
+
+    def _completed_source(self, source_id: str, caller: Caller, verb: str) -> Job:
+        source = self.get(source_id, caller)
         if source.status is not JobStatus.COMPLETED:
             raise Conflict(
                 f"Video '{source_id}' is {source.status.value}; only completed videos can be "
@@ -337,26 +414,60 @@ class JobService:
         job_id: str,
         model: str,
         spec: VideoSpec,
+        caller: Caller,
         webhook: str | None = None,
+        scenario: Scenario | None = None,
+        idempotency: IdempotencyClaim | None = None,
         **extra: str,
     ) -> Job:
-        owner = None  # API keys (a later issue) will set the owner; webhooks already follow it
+        owner = caller.owner
+        now = self._clock()
+        try:
+            self.quotas.check_video(caller, spec.seconds * spec.n_variants, now)
+        except BaseException:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        try:
+            scenario = self._scenario_for(model, spec, caller, scenario)
+        except BaseException:  # a scripted 429: no job, and its inputs are dropped
+            self.blobs.delete_prefix(input_prefix(job_id))
+            raise
+        spec = spec.model_copy(update={"scenario": scenario})  # never a remix source's
         job = Job(
             id=job_id,
             model=model,
             provider=self._route(job_id, model, spec),
             spec=spec,
-            created_at=self._clock(),
+            created_at=now,
             owner=owner,
             webhook=webhook_for(webhook, owner, self.settings),
+            # A queued job's lease_until holds it in the queue until then (`queued=`).
+            lease_until=(
+                now + scenario.queued_seconds
+                if scenario is not None and scenario.queued_seconds
+                else None
+            ),
             **extra,
         )
         verdict = self.content_filter.check(spec.prompt)
-        if verdict.blocked:  # the job exists, already failed, as Azure reports input moderation
+        if scenario is not None and scenario.refused_at_creation:
             job = job.model_copy(
                 update={
                     "status": JobStatus.FAILED,
                     "completed_at": job.created_at,
+                    "lease_until": None,
+                    "error": JobError(
+                        code="input_moderation",
+                        message="The prompt was blocked by the content filter.",
+                    ),
+                }
+            )
+        elif verdict.blocked:  # the job exists, already failed, as Azure reports input moderation
+            job = job.model_copy(
+                update={
+                    "status": JobStatus.FAILED,
+                    "completed_at": job.created_at,
+                    "lease_until": None,
                     "error": JobError(
                         code="input_moderation",
                         message="The prompt was blocked by the content filter "
@@ -364,14 +475,35 @@ class JobService:
                     ),
                 }
             )
+        claim = (idempotency.key, idempotency.fingerprint) if idempotency else None
         try:
-            self.store.insert_job(job)
-        except BaseException:
+            self.store.insert_job(job, idempotency=claim)
+        except BaseException as exc:
             self.blobs.delete_prefix(input_prefix(job_id))
+            if isinstance(exc, KeyAlreadyClaimed):
+                twin = self._replayed(caller, idempotency)  # a twin request won the race
+                if twin is not None:
+                    return twin
             raise
         self._on_queued()
         self._on_change(job_id)
         return job
+
+    def _scenario_for(
+        self, model: str, spec: VideoSpec, caller: Caller, requested: Scenario | None
+    ) -> Scenario | None:
+        """The new job's scenario (the request's own, else the rules file's); raises
+        `RateLimited` when the scenario refuses this create."""
+        facts = NewJobFacts(
+            model=model,
+            prompt=spec.prompt,
+            width=spec.width,
+            height=spec.height,
+            keys=tuple(name for name in (caller.key_name, caller.owner) if name),
+        )
+        chosen = self.scenarios.choose(requested, facts, spec.seconds, spec.n_variants)
+        self.scenarios.admit(chosen, caller.label)
+        return chosen
 
     def _route(self, job_id: str, model: str, spec: VideoSpec) -> str:
         """The provider that takes a new job (the routing file's first choice for `model`);
@@ -391,92 +523,3 @@ class JobService:
                 code="invalid_value" if problem else "model_not_found",
             )
         return provider
-
-    def _read_limited(self, upload: ClientFile) -> bytes:
-        limit = self.settings.max_upload_bytes
-        data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise InvalidRequest(
-                f"'{upload.name}' is larger than the {limit} byte upload limit.",
-                param=upload.param,
-                code="file_too_large",
-            )
-        return data
-
-    def _store_inpaint_item(
-        self, job_id: str, number: int, item: NewInpaintItem, frames: int
-    ) -> InpaintSpec:
-        if item.frame_index >= frames:
-            raise InvalidRequest(
-                f"frame_index {item.frame_index} is past the video's last frame "
-                f"({frames - 1} at {VideoSpec.model_fields['fps'].default} frames per second).",
-                param=f"inpaint_items[{number}].frame_index",
-                code="invalid_value",
-            )
-        name = f"inpaint-{number}"
-        if item.kind is MediaKind.IMAGE:
-            key = self._store_image(job_id, item.upload, name)
-        else:
-            key, _ = self._store_video(job_id, item.upload, name)
-        return InpaintSpec(
-            file_name=item.file_name,
-            blob_key=key,
-            kind=item.kind,
-            frame_index=item.frame_index,
-            left=item.left,
-            top=item.top,
-            right=item.right,
-            bottom=item.bottom,
-        )
-
-    def _store_image(self, job_id: str, upload: ClientFile, name: str) -> str:
-        """Validate an uploaded image and keep it as `inputs/<job>/<name>.png`."""
-        data = self._read_limited(upload)
-        try:
-            image = load_image(
-                data,
-                max_bytes=self.settings.max_upload_bytes,
-                max_pixels=self.settings.max_image_pixels,
-                label=upload.name,
-            )
-        except InvalidMediaError as exc:
-            raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
-        staging = self.blobs.staging_dir(job_id)
-        try:
-            path = staging / f"{name}.png"
-            image.save(path, format="PNG", compress_level=1)
-            return self.blobs.put_file(f"{input_prefix(job_id)}/{name}.png", path).key
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def _store_video(self, job_id: str, upload: ClientFile, name: str) -> tuple[str, VideoInfo]:
-        """Copy an uploaded video into storage (bounded while copying) and probe it."""
-        limit = self.settings.max_upload_bytes
-        staging = self.blobs.staging_dir(job_id)
-        try:
-            path = staging / name
-            copied = 0
-            with path.open("wb") as out:
-                while chunk := upload.stream.read(_COPY_CHUNK):
-                    copied += len(chunk)
-                    if copied > limit:
-                        raise InvalidRequest(
-                            f"'{upload.name}' is larger than the {limit} byte upload limit.",
-                            param=upload.param,
-                            code="file_too_large",
-                        )
-                    out.write(chunk)
-            try:
-                info = probe_video(path)
-            except InvalidMediaError as exc:
-                raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
-            if info.duration > self.settings.max_source_video_seconds:
-                raise InvalidRequest(
-                    f"'{upload.name}' is {info.duration:.1f} s long; the limit is "
-                    f"{self.settings.max_source_video_seconds} s.",
-                    param=upload.param,
-                    code="invalid_video",
-                )
-            return self.blobs.put_file(f"{input_prefix(job_id)}/{name}", path).key, info
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)

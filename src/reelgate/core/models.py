@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from reelgate.scenarios.grammar import Scenario
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -95,6 +97,8 @@ class VideoSpec(BaseModel):
     # For extensions: the length of the new segment (`seconds` is the stitched total).
     extension_seconds: int | None = None
     inpaint: tuple[InpaintSpec, ...] = ()
+    # How this job is scripted to behave (reelgate as a test double; docs/testing-your-app.md).
+    scenario: Scenario | None = None
 
 
 class ImageFamily(StrEnum):

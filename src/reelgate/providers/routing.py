@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reelgate.yaml_lines import ConfigFileError, line_of, load_with_lines
 
 PREVIEW = "preview"  # the built-in engine; always available, never declared
 PROVIDER_TYPES = ("openai", "azure-jobs", "veo")
@@ -139,18 +140,9 @@ class Routing:
 def load_routing(path: Path) -> Routing:
     """Read and validate a routing file; `RoutingError` says where and what is wrong."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RoutingError(f"{path}: cannot read the model routing file ({exc.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RoutingError(f"{where}: not valid YAML ({problem})") from None
-    lines = _key_lines(node) if node is not None else {}
+        data, lines = load_with_lines(path, "the model routing file")
+    except ConfigFileError as exc:
+        raise RoutingError(str(exc)) from None
     if not isinstance(data, dict):
         raise RoutingError(f"{path}, line 1: expected a mapping with `providers` and `models`")
     try:
@@ -159,7 +151,7 @@ def load_routing(path: Path) -> Routing:
         first = exc.errors()[0]
         location = tuple(first["loc"])
         raise RoutingError(
-            f"{path}, line {_line_of(lines, location)}: {_dotted(location)}: {first['msg']}"
+            f"{path}, line {line_of(lines, location)}: {_dotted(location)}: {first['msg']}"
         ) from None
     _check_references(path, parsed, lines)
     return Routing(path=Path(path), providers=parsed.providers, models=parsed.models)
@@ -169,7 +161,7 @@ def _check_references(path: Path, parsed: RoutingFile, lines: dict[tuple[Any, ..
     for name in parsed.providers:
         if name == PREVIEW:
             raise RoutingError(
-                f"{path}, line {_line_of(lines, ('providers', name))}: providers.{name}: "
+                f"{path}, line {line_of(lines, ('providers', name))}: providers.{name}: "
                 f"'{PREVIEW}' is the built-in engine's name; choose another"
             )
     for model, route in parsed.models.items():
@@ -178,7 +170,7 @@ def _check_references(path: Path, parsed: RoutingFile, lines: dict[tuple[Any, ..
             where = (
                 ("models", model) if position == 0 else ("models", model, "fallbacks", position - 1)
             )
-            line = _line_of(lines, (*where, "provider"))
+            line = line_of(lines, (*where, "provider"))
             if target.provider != PREVIEW and target.provider not in parsed.providers:
                 known = ", ".join(sorted([PREVIEW, *parsed.providers]))
                 raise RoutingError(
@@ -197,30 +189,6 @@ def _check_references(path: Path, parsed: RoutingFile, lines: dict[tuple[Any, ..
                     f"{path}, line {line}: {_dotted((*where, 'provider'))}: image models need an "
                     f"'openai' provider, {target.provider!r} is {config.type!r}"
                 )
-
-
-def _key_lines(node: yaml.Node, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """1-based line of every key and list item, by its path in the document."""
-    lines: dict[tuple[Any, ...], int] = {prefix: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = (*prefix, key.value)
-            lines.update(_key_lines(value, path))
-            lines[path] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines.update(_key_lines(item, (*prefix, index)))
-    return lines
-
-
-def _line_of(lines: dict[tuple[Any, ...], int], location: tuple[Any, ...]) -> int:
-    """The line of the deepest part of `location` present in the file (a missing key is
-    reported at the mapping that lacks it)."""
-    for end in range(len(location), -1, -1):
-        line = lines.get(tuple(str(p) if not isinstance(p, int) else p for p in location[:end]))
-        if line is not None:
-            return line
-    return 1
 
 
 def _dotted(location: tuple[Any, ...]) -> str:

@@ -22,15 +22,18 @@ from pathlib import Path
 
 from reelgate.config import Settings
 from reelgate.core.ids import new_generation_id
-from reelgate.core.jobs import output_prefix
+from reelgate.core.job_inputs import output_prefix
 from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobError, Phase
+from reelgate.core.retention import expiry_after
 from reelgate.media.errors import InvalidMediaError
 from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import SubmitFailed, UpstreamError
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
+from reelgate.scenarios.execution import ScriptedOutcome, expiry, scripted_run
 from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.db import JobStore
+from reelgate.store.faults import STORAGE_ERROR, storage_fault
 
 log = logging.getLogger("reelgate.worker")
 
@@ -134,6 +137,8 @@ class WorkerPool:
         except WorkerStopping:
             self.store.release_job(job.id, worker_id)
             self._on_change(job.id)
+        except ScriptedOutcome as outcome:
+            self._end_as_scripted(job, worker_id, outcome)
         except JobCancelled:
             self.blobs.delete_prefix(output_prefix(job.id))
         except SubmitFailed as exc:
@@ -146,8 +151,13 @@ class WorkerPool:
         except InvalidMediaError as exc:
             self._fail(job, worker_id, "invalid_input", str(exc))
         except Exception as exc:
-            log.exception("job %s failed", job.id)
-            self._fail(job, worker_id, "internal_error", f"Rendering failed: {exc}")
+            fault = storage_fault(exc)
+            if fault is not None:  # disk full, permission denied: the server's, said plainly
+                log.error("job %s failed: %s (%s)", job.id, fault, exc)
+                self._fail(job, worker_id, STORAGE_ERROR, fault)
+            else:
+                log.exception("job %s failed", job.id)
+                self._fail(job, worker_id, "internal_error", f"Rendering failed: {exc}")
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return True
@@ -172,10 +182,18 @@ class WorkerPool:
             )
             return
         task = self._task(job, workdir / "inputs")
-        rendered = provider.generate_video(task, workdir, progress)
+        # A scenario (reelgate as a test double) paces the run and may end it as scripted.
+        script = scripted_run(job.spec.scenario, progress)
+        rendered = provider.generate_video(task, workdir, script or progress)
+        if script is not None:
+            script.finish()
         progress(99, Phase.PROCESSING)
         produced = [self._store_outputs(job, item) for item in rendered]
-        if not self.store.complete_job(job.id, worker_id, self._clock(), produced):
+        now = self._clock()
+        expires_at = expiry(job.spec.scenario, now)  # a scenario's, else the retention's
+        if expires_at is None:
+            expires_at = expiry_after(now, self.settings.retention_seconds)
+        if not self.store.complete_job(job.id, worker_id, now, produced, expires_at=expires_at):
             # Deleted while we were finishing: drop what we just stored.
             self.blobs.delete_prefix(output_prefix(job.id))
             return
@@ -298,6 +316,15 @@ class WorkerPool:
         if self.store.hand_over(job.id, worker_id, following):
             self._on_change(job.id)
             self.wake()
+
+    def _end_as_scripted(self, job: Job, worker_id: str, outcome: ScriptedOutcome) -> None:
+        """A scenario's failure or cancellation: recorded at the progress it was scripted at."""
+        now = self._clock()
+        lease_until = now + self.settings.lease_seconds
+        self.store.heartbeat(job.id, worker_id, lease_until=lease_until, progress=outcome.progress)
+        self.store.fail_job(job.id, now, outcome.error, worker_id, status=outcome.status)
+        self.blobs.delete_prefix(output_prefix(job.id))
+        self._on_change(job.id)
 
     def _fail(self, job: Job, worker_id: str, code: str, message: str) -> None:
         self.store.fail_job(job.id, self._clock(), JobError(code=code, message=message), worker_id)

@@ -59,6 +59,12 @@ class BlobStorage(Protocol):
     def delete_prefix(self, prefix: str) -> None:
         """Remove every blob under a key prefix (a job's folder)."""
 
+    def folders(self, prefix: str) -> list[str]:
+        """Names of the folders directly under a key prefix (`jobs` -> job ids)."""
+
+    def last_modified(self, prefix: str) -> float | None:
+        """When anything under a key prefix was last written (None: nothing is there)."""
+
     def local_file(self, key: str, directory: Path) -> Path:
         """A local file with the blob's bytes: the blob itself where it already is one,
         otherwise a download into `directory` (which the caller removes)."""

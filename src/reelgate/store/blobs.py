@@ -63,6 +63,25 @@ class BlobStore:
         """Remove every blob under a key prefix (a job's folder)."""
         shutil.rmtree(self.path(prefix), ignore_errors=True)
 
+    def folders(self, prefix: str) -> list[str]:
+        """Names of the folders directly under a key prefix (`jobs` -> job ids)."""
+        parent = self.path(prefix)
+        if not parent.is_dir():
+            return []
+        return [child.name for child in parent.iterdir() if child.is_dir()]
+
+    def last_modified(self, prefix: str) -> float | None:
+        """When anything under a key prefix was last written (None: nothing is there)."""
+        newest: float | None = None
+        for folder, _dirs, files in os.walk(self.path(prefix)):
+            for path in (folder, *(os.path.join(folder, name) for name in files)):
+                try:
+                    modified = os.stat(path).st_mtime
+                except FileNotFoundError:  # removed while we looked
+                    continue
+                newest = modified if newest is None else max(newest, modified)
+        return newest
+
     def local_file(self, key: str, directory: Path) -> Path:
         """The blob's own file: it is already local, so nothing is copied."""
         return self.path(key)

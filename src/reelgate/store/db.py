@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import IntegrityError
 
 from reelgate.core.models import (
     Asset,
@@ -38,7 +39,11 @@ from reelgate.core.models import (
     VideoSpec,
 )
 from reelgate.core.webhooks import EVENT_TYPES
+from reelgate.store.idempotency import KeyAlreadyClaimed
+from reelgate.store.idempotency import record as record_idempotency
 from reelgate.store.migrate import upgrade
+from reelgate.store.recent_jobs import RecentJobs
+from reelgate.store.retry import retrying_store
 from reelgate.store.schema import assets, generations, jobs
 from reelgate.store.usage import count_usage
 from reelgate.store.webhooks import enqueue_delivery
@@ -116,6 +121,8 @@ def _job_row(job: Job) -> dict[str, Any]:
         "idempotency_key": job.idempotency_key,
         "remixed_from": job.remixed_from,
         "webhook_url": job.webhook,
+        # On a queued job: not before this time (a scenario's `queued=`; see `claim_job`).
+        "lease_until": job.lease_until,
     }
 
 
@@ -142,6 +149,21 @@ def _insert_generations(conn: Connection, job_id: str, produced: list[Generation
                     blob_key=asset.blob_key,
                 )
             )
+
+
+def _claim_idempotency_key(conn: Connection, job: Job, claim: tuple[str, str] | None) -> None:
+    """Record which job a request's Idempotency-Key made, in the job's own transaction; a twin
+    request that got there first makes the whole transaction roll back (no job either)."""
+    if claim is None:
+        return
+    key, fingerprint = claim
+    try:
+        record_idempotency(
+            conn, owner=job.owner, key=key, fingerprint=fingerprint, job_id=job.id,
+            now=job.created_at,
+        )  # fmt: skip
+    except IntegrityError:
+        raise KeyAlreadyClaimed(key) from None
 
 
 @dataclass(frozen=True)
@@ -190,11 +212,14 @@ def _on_final(
         )
 
 
+@retrying_store  # each public method is one transaction: a lock conflict runs it again
 class JobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # Told of claims and finishes after commit (this process's metrics); must not raise.
         self.timing_observers: list[Callable[[JobTiming], None]] = []
+        # Status polls read one job again and again: served from memory until any commit.
+        self._recent = RecentJobs.for_engine(engine)
 
     def _observe(self, event: str, row: RowMapping, completed_at: float | None = None) -> None:
         timing = JobTiming(
@@ -208,11 +233,24 @@ class JobStore:
         upgrade(self.engine)
 
     def close(self) -> None:
+        if self._recent is not None:
+            self._recent.close()
         self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------
 
     def get_job(self, job_id: str, *, with_generations: bool = False) -> Job | None:
+        if with_generations or self._recent is None:
+            return self._read_job(job_id, with_generations=with_generations)
+        cached, version = self._recent.get(job_id)
+        if cached is not None:
+            return cached
+        job = self._read_job(job_id, with_generations=False)
+        if job is not None:
+            self._recent.keep(job, version)
+        return job
+
+    def _read_job(self, job_id: str, *, with_generations: bool) -> Job | None:
         with self.engine.connect() as conn:
             row = conn.execute(_JOB_BY_ID, {"job_id": job_id}).mappings().first()
             if row is None:
@@ -312,19 +350,29 @@ class JobStore:
 
     # -- writes from the API -------------------------------------------------------------------
 
-    def insert_job(self, job: Job) -> None:
+    def insert_job(self, job: Job, *, idempotency: tuple[str, str] | None = None) -> None:
+        """Record a new job; with `(key, fingerprint)`, also claim that Idempotency-Key for it
+        in the same transaction (IntegrityError if a twin request claimed it first)."""
         with self.engine.begin() as conn:
             conn.execute(insert(jobs).values(**_job_row(job), attempts=0))
+            _claim_idempotency_key(conn, job, idempotency)
             count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
             if job.status.finished:  # refused by the content filter: final at birth
                 row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
                 _on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
 
-    def insert_finished_job(self, job: Job, produced: list[Generation]) -> None:
+    def insert_finished_job(
+        self,
+        job: Job,
+        produced: list[Generation],
+        *,
+        idempotency: tuple[str, str] | None = None,
+    ) -> None:
         """Record a job that was run while its request waited (images), with its outputs, in one
         transaction: it is never queued, so no worker can claim it."""
         with self.engine.begin() as conn:
             conn.execute(insert(jobs).values(**_job_row(job), attempts=1))
+            _claim_idempotency_key(conn, job, idempotency)
             _insert_generations(conn, job.id, produced)
             is_image = job.kind is JobKind.IMAGE
             count_usage(
@@ -359,7 +407,9 @@ class JobStore:
         never claimed twice.
         """
         runnable = or_(
-            jobs.c.status == JobStatus.QUEUED.value,
+            # A queued job's lease_until, when set, holds it queued until then (scenarios).
+            (jobs.c.status == JobStatus.QUEUED.value)
+            & or_(jobs.c.lease_until.is_(None), jobs.c.lease_until <= now),
             (jobs.c.status == JobStatus.IN_PROGRESS.value) & (jobs.c.lease_until < now),
         )
         if providers is not None:
@@ -451,10 +501,15 @@ class JobStore:
             return {provider: count for provider, count in conn.execute(query).all()}
 
     def complete_job(
-        self, job_id: str, worker_id: str, now: float, produced: list[Generation]
+        self,
+        job_id: str,
+        worker_id: str,
+        now: float,
+        produced: list[Generation],
+        expires_at: float | None = None,
     ) -> bool:
         """Record the outputs and mark the job completed, in one transaction (with its usage
-        and its webhook event)."""
+        and its webhook event). `expires_at`: when its content stops being served."""
         with self.engine.begin() as conn:
             finished = (
                 conn.execute(
@@ -464,6 +519,7 @@ class JobStore:
                         phase=None,
                         progress=100,
                         completed_at=now,
+                        expires_at=expires_at,
                         lease_owner=None,
                         lease_until=None,
                     )
@@ -497,9 +553,15 @@ class JobStore:
         return result.rowcount > 0
 
     def fail_job(
-        self, job_id: str, now: float, error: JobError, worker_id: str | None = None
+        self,
+        job_id: str,
+        now: float,
+        error: JobError,
+        worker_id: str | None = None,
+        status: JobStatus = JobStatus.FAILED,
     ) -> bool:
-        """Mark a job failed; with `worker_id`, only while that worker still holds it."""
+        """Mark a job failed (or `status` CANCELLED); with `worker_id`, only while that worker
+        still holds it."""
         statement = (
             self._owned(job_id, worker_id)
             if worker_id is not None
@@ -509,7 +571,7 @@ class JobStore:
             failed = (
                 conn.execute(
                     statement.values(
-                        status=JobStatus.FAILED.value,
+                        status=status.value,
                         phase=None,
                         completed_at=now,
                         error_code=error.code,
@@ -523,7 +585,7 @@ class JobStore:
             )
             if failed is None:
                 return False
-            _on_final(conn, failed, JobStatus.FAILED, now)
+            _on_final(conn, failed, status, now)
         self._observe("failed", failed, now)
         return True
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from reelgate.store.blob_storage import (
     BlobSource,
@@ -29,6 +30,7 @@ from reelgate.store.blob_storage import (
     describe_file,
     put_bytes_through_file,
 )
+from reelgate.store.faults import StorageFailed
 from reelgate.store.staging import LocalStaging
 
 _MIN_PART = 8 * 1024 * 1024  # S3 refuses parts under 5 MiB (except the last)
@@ -108,9 +110,18 @@ class S3BlobStore:
     def put_file(self, key: str, source: Path) -> StoredBlob:
         """Upload `source` (multipart when large), then remove it, as the file store moves it."""
         stored = describe_file(key, source)
-        self._client.upload_file(
-            str(source), self.location.bucket, self.location.object_key(key), Config=self._transfer
-        )
+        try:
+            self._client.upload_file(
+                str(source),
+                self.location.bucket,
+                self.location.object_key(key),
+                Config=self._transfer,
+            )
+        except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
+            # A job that cannot store its outputs fails with `storage_error`, not a traceback.
+            raise StorageFailed(
+                f"the object store did not take the upload ({_reason(exc)})"
+            ) from exc
         source.unlink(missing_ok=True)
         return stored
 
@@ -139,6 +150,27 @@ class S3BlobStore:
                 Bucket=self.location.bucket,
                 Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
             )
+
+    def folders(self, prefix: str) -> list[str]:
+        folder = self.location.object_key(prefix).rstrip("/") + "/"
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, Prefix=folder, Delimiter="/"
+        )
+        return [
+            common["Prefix"][len(folder) :].rstrip("/")
+            for page in pages
+            for common in page.get("CommonPrefixes", [])
+        ]
+
+    def last_modified(self, prefix: str) -> float | None:
+        folder = self.location.object_key(prefix).rstrip("/") + "/"
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, Prefix=folder
+        )
+        times = [
+            item["LastModified"].timestamp() for page in pages for item in page.get("Contents", [])
+        ]
+        return max(times, default=None)
 
     def local_file(self, key: str, directory: Path) -> Path:
         target = directory.joinpath(*checked_key(key).parts)
@@ -186,3 +218,13 @@ class S3BlobStore:
             yield from body.iter_chunks(_STREAM_CHUNK)
         finally:
             body.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """The store's error code, or the kind of failure: never credentials or URLs."""
+    cause: BaseException | None = exc
+    while cause is not None:  # boto3's transfers wrap the store's answer
+        if isinstance(cause, ClientError):
+            return f"error {cause.response.get('Error', {}).get('Code', '?')}"
+        cause = cause.__cause__ or cause.__context__
+    return type(exc).__name__

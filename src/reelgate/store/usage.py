@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from reelgate.store.retry import retrying_store
 from reelgate.store.schema import usage_counters
 
 OPEN_MODE = ""
@@ -58,6 +59,7 @@ class UsageRow:
     images: int
 
 
+@retrying_store  # one transaction a method: a lock conflict runs it again
 class UsageStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from reelgate.core.webhooks import event_body, new_event_id
+from reelgate.store.retry import retrying_store
 from reelgate.store.schema import webhook_attempts, webhook_deliveries
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -77,6 +78,7 @@ def enqueue_delivery(
     )
 
 
+@retrying_store  # one transaction a method: a lock conflict runs it again
 class WebhookStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

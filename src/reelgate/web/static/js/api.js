@@ -27,19 +27,29 @@ export function describeError(body, status) {
   return `The server answered with HTTP ${status}.`;
 }
 
-async function request(method, path, body) {
+/** Told of every 401 outside the key dialog's own calls: the key was revoked, or the server
+ * left open mode. The key dialog listens and comes back. */
+export const authEvents = new EventTarget();
+
+async function request(method, path, body, { headers = {}, quiet = false } = {}) {
   let response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: body === undefined ? headers : { ...headers, "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError("Can't reach the server. Is reelgate still running?", 0);
   }
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(describeError(data, response.status), response.status);
+  if (!response.ok) {
+    const error = new ApiError(describeError(data, response.status), response.status);
+    if (error.status === 401 && !quiet) {
+      authEvents.dispatchEvent(new CustomEvent("unauthorized", { detail: error }));
+    }
+    throw error;
+  }
   return data;
 }
 
@@ -53,4 +63,12 @@ export const api = {
   remix: (id, prompt) => request("POST", `/api/jobs/${path(id)}/remix`, { prompt }),
   remove: (id) => request("DELETE", `/api/jobs/${path(id)}`),
   deliveries: (id) => request("GET", `/api/webhooks/deliveries?job_id=${path(id)}`),
+  session: ({ quiet = false } = {}) => request("GET", "/api/session", undefined, { quiet }),
+  /** Trades the key (sent once, as a header) for the server's HttpOnly cookie. */
+  signIn: (key) =>
+    request("POST", "/api/session", undefined, {
+      headers: { Authorization: `Bearer ${key}` },
+      quiet: true,
+    }),
+  signOut: () => request("DELETE", "/api/session", undefined, { quiet: true }),
 };

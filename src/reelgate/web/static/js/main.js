@@ -1,10 +1,11 @@
-// Wires the page together: the job store (fed by the event stream), the composer, the gallery
-// and the detail dialog.
+// Wires the page together: the key dialog (when the server wants a key), the job store (fed by
+// the event stream), the composer, the gallery and the detail dialog.
 
 import { api } from "./api.js";
 import { Composer } from "./composer.js";
 import { DetailView } from "./detail.js";
 import { Gallery } from "./gallery.js";
+import { KeyDialog } from "./keys.js";
 import { JobStore } from "./store.js";
 
 const store = new JobStore();
@@ -73,10 +74,24 @@ store.addEventListener("connection", (event) => {
   if (state === "failed") gallery.showError("The server did not answer. It may be stopped or restarting.");
 });
 
+const keys = new KeyDialog({
+  toast,
+  onSignedIn: () => store.connect(),
+  onSignedOut: () => {
+    detail.dialog.close();
+    store.disconnect();
+  },
+});
+
+/** Who are we (a key, open mode, or a key to ask for), then the gallery. */
+function start() {
+  keys.start().catch((error) => gallery.showError(error.message));
+}
+
 document.getElementById("retry").addEventListener("click", () => {
   document.getElementById("state-error").hidden = true;
   document.getElementById("state-loading").hidden = false;
-  store.connect();
+  start();
 });
 
-store.connect();
+start();

@@ -1,7 +1,10 @@
 // The page's copy of the jobs, kept current by the server's job-event stream (pushed, not
 // polled). One `EventSource` on /api/events: a snapshot first, then one event per change.
 
+import { api } from "./api.js";
 import { isFinished } from "./format.js";
+
+const RETRY_MS = 3000;
 
 const STATUS_RANK = { queued: 0, in_progress: 1, completed: 2, failed: 2, cancelled: 2 };
 
@@ -19,6 +22,7 @@ export class JobStore extends EventTarget {
     this.loaded = false;
     this.hasMore = false;
     this.source = null;
+    this.retry = null;
   }
 
   /** Newest first: ids are time-ordered (ULIDs). */
@@ -54,7 +58,7 @@ export class JobStore extends EventTarget {
   }
 
   connect() {
-    this.source?.close();
+    this.#close();
     const source = new EventSource("/api/events?limit=24");
     this.source = source;
     source.addEventListener("snapshot", (event) => {
@@ -69,10 +73,42 @@ export class JobStore extends EventTarget {
     source.addEventListener("open", () => this.#emit("connection", { state: "live" }));
     source.addEventListener("error", () => {
       // The browser reconnects by itself (sending Last-Event-ID) unless the stream failed
-      // outright; then start a fresh one after a pause.
-      if (source.readyState === EventSource.CLOSED) setTimeout(() => this.connect(), 3000);
-      this.#emit("connection", { state: this.loaded ? "reconnecting" : "failed" });
+      // outright, as it does on a 401; then start a fresh one after a pause.
+      if (source.readyState === EventSource.CLOSED) {
+        this.#recover(source);
+      } else {
+        this.#emit("connection", { state: this.loaded ? "reconnecting" : "failed" });
+      }
     });
+  }
+
+  /** Stop following and forget the jobs: the key is gone, and the next one may see others. */
+  disconnect() {
+    this.#close();
+    this.jobs = new Map();
+    this.loaded = false;
+    this.hasMore = false;
+    this.#emit("reset", {});
+    this.#emit("connection", { state: "connecting" });
+  }
+
+  #close() {
+    clearTimeout(this.retry);
+    this.source?.close();
+    this.source = null;
+  }
+
+  /** An EventSource cannot tell a 401 from a dead server, so ask /api/session first: on a 401
+   * api.js brings the key dialog back and the stream waits for a key instead of looping. */
+  async #recover(source) {
+    try {
+      await api.session();
+    } catch (error) {
+      if (error.status === 401) return;
+    }
+    if (this.source !== source) return; // disconnected or reconnected meanwhile
+    this.#emit("connection", { state: this.loaded ? "reconnecting" : "failed" });
+    this.retry = setTimeout(() => this.connect(), RETRY_MS);
   }
 
   #emit(type, detail) {
