@@ -30,7 +30,7 @@ from reelgate.api import (
 from reelgate.api.auth import AuthMiddleware
 from reelgate.api.body_limits import BodyLimitMiddleware
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
-from reelgate.api.fast_routes import FastRoute, put_first
+from reelgate.api.fast_routes import FastRoute, ShortcutFastAPI, put_first
 from reelgate.api.image_links import ImageLinks, load_or_create_secret
 from reelgate.api.key_ring import KeyRing
 from reelgate.api.recordings_log import RequestLog
@@ -142,7 +142,7 @@ def create_app(
             notices.stop()
             store.close()
 
-    app = FastAPI(
+    app = ShortcutFastAPI(
         title="reelgate",
         version=__version__,
         description=DESCRIPTION,
@@ -169,14 +169,20 @@ def create_app(
         openai_videos.router, operation_prefix="Azure_", tags=["Azure OpenAI videos (OpenAI style)"]
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
-    # Status polling, matched before FastAPI's routes (api/fast_routes.py).
-    put_first(
-        app,
-        *(
-            FastRoute(path, openai_videos.retrieve_video, openai_videos.ENVELOPE)
-            for path in ("/v1/videos/{video_id}", "/openai/v1/videos/{video_id}")
-        ),
+    # Status polling, matched before FastAPI's routes (api/fast_routes.py) and, unless
+    # requests are recorded, ahead of FastAPI's own layers, through the ones it needs.
+    polls = tuple(
+        FastRoute(path, openai_videos.retrieve_video, openai_videos.ENVELOPE)
+        for path in ("/v1/videos/{video_id}", "/openai/v1/videos/{video_id}")
     )
+    put_first(app, *polls)
+    if not settings.record_requests:
+        app.take_shortcuts(
+            polls,
+            lambda route: ObservabilityMiddleware(
+                AuthMiddleware(route, prefixes=prefixes), metrics=app_metrics
+            ),
+        )
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
     app.state.providers = registry
     app.include_router(models.router, prefix="/v1")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from reelgate.core.ids import new_job_id
-from reelgate.core.models import Job, JobStatus, Phase, VideoSpec
+from reelgate.core.models import Generation, Job, JobStatus, Phase, VideoSpec
 from reelgate.store.db import JobStore
 from reelgate.store.engine import sqlite_engine
 from reelgate.store.recent_jobs import RecentJobs
@@ -79,15 +79,15 @@ def test_a_read_that_may_predate_a_commit_is_not_kept(tmp_path: Path):
     job = store.get_job(add_job(store))
     assert job is not None
     recent = RecentJobs(str(path))
-    missing, version = recent.get(job.id)
+    missing, version = recent.get(job.id, False)
     assert missing is None
     with sqlite3.connect(path) as other:  # commits after the read began, before it is kept
         other.execute("UPDATE jobs SET progress = 7 WHERE id = ?", (job.id,))
-    recent.keep(job, version)
-    assert recent.get(job.id)[0] is None
-    _, version = recent.get(job.id)
-    recent.keep(job, version)
-    assert recent.get(job.id)[0] is job
+    recent.keep(job, version, False)
+    assert recent.get(job.id, False)[0] is None
+    _, version = recent.get(job.id, False)
+    recent.keep(job, version, False)
+    assert recent.get(job.id, False)[0] is job
     recent.close()
     store.close()
 
@@ -95,3 +95,16 @@ def test_a_read_that_may_predate_a_commit_is_not_kept(tmp_path: Path):
 def test_only_sqlite_can_tell_cheaply_that_nothing_changed(database: Engine):
     cached = RecentJobs.for_engine(database)
     assert (cached is None) == (database.dialect.name == "postgresql")
+
+
+def test_a_job_with_its_generations_is_cached_apart_and_as_fresh(store: JobStore):
+    job_id = add_job(store)
+    assert store.get_job(job_id, with_generations=True).generations == ()  # type: ignore[union-attr]
+    store.claim_job("w", 2000, 60)
+    produced = Generation(id="gen_1", job_id=job_id, index=0, width=64, height=64, seconds=1.0)
+    assert store.complete_job(job_id, "w", 2001, [produced])
+    with_outputs = store.get_job(job_id, with_generations=True)
+    assert with_outputs is not None and [g.id for g in with_outputs.generations] == ["gen_1"]
+    assert store.get_job(job_id).generations == ()  # type: ignore[union-attr]
+    store.delete_job(job_id)
+    assert store.get_job(job_id, with_generations=True) is None

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelgate.observability.metrics import Metrics
@@ -23,8 +24,11 @@ _UNMATCHED = "(unmatched)"
 def _route_of(scope: Scope) -> str:
     """The matched route as a template (`/v1/videos/{video_id}`), never the raw path, so the
     labels stay bounded: the path with each path parameter's value put back as its name."""
-    if scope.get("route") is None:
+    route = scope.get("route")
+    if route is None:
         return _UNMATCHED
+    if isinstance(route, Route):  # a plain route knows its template (every API route is one)
+        return route.path_format
     path: str = scope["path"]
     params: dict[str, Any] = scope.get("path_params") or {}
     if not params:

@@ -50,6 +50,11 @@ from reelgate.store.webhooks import enqueue_delivery
 
 # Built once: status polling is the most frequent call, and building the statement is not free.
 _JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
+# Executed with a row of parameters, so SQLAlchemy compiles it once (`.values(**row)` would
+# build and compile a new statement for every job).
+_INSERT_JOB = insert(jobs)
+_INSERT_GENERATION = insert(generations)
+_INSERT_ASSET = insert(assets)
 
 
 # (status, phases): jobs in that status, in one of those phases (None: any phase).
@@ -129,26 +134,29 @@ def _job_row(job: Job) -> dict[str, Any]:
 def _insert_generations(conn: Connection, job_id: str, produced: list[Generation]) -> None:
     for generation in produced:
         conn.execute(
-            insert(generations).values(
-                id=generation.id,
-                job_id=job_id,
-                idx=generation.index,
-                width=generation.width,
-                height=generation.height,
-                seconds=generation.seconds,
-            )
+            _INSERT_GENERATION,
+            {
+                "id": generation.id,
+                "job_id": job_id,
+                "idx": generation.index,
+                "width": generation.width,
+                "height": generation.height,
+                "seconds": generation.seconds,
+            },
         )
-        for asset in generation.assets.values():
-            conn.execute(
-                insert(assets).values(
-                    generation_id=generation.id,
-                    variant=asset.variant.value,
-                    media_type=asset.media_type,
-                    size=asset.size,
-                    sha256=asset.sha256,
-                    blob_key=asset.blob_key,
-                )
-            )
+        rows = [
+            {
+                "generation_id": generation.id,
+                "variant": asset.variant.value,
+                "media_type": asset.media_type,
+                "size": asset.size,
+                "sha256": asset.sha256,
+                "blob_key": asset.blob_key,
+            }
+            for asset in generation.assets.values()
+        ]
+        if rows:
+            conn.execute(_INSERT_ASSET, rows)
 
 
 def _claim_idempotency_key(conn: Connection, job: Job, claim: tuple[str, str] | None) -> None:
@@ -240,14 +248,14 @@ class JobStore:
     # -- reads ---------------------------------------------------------------------------------
 
     def get_job(self, job_id: str, *, with_generations: bool = False) -> Job | None:
-        if with_generations or self._recent is None:
+        if self._recent is None:
             return self._read_job(job_id, with_generations=with_generations)
-        cached, version = self._recent.get(job_id)
+        cached, version = self._recent.get(job_id, with_generations)
         if cached is not None:
             return cached
-        job = self._read_job(job_id, with_generations=False)
+        job = self._read_job(job_id, with_generations=with_generations)
         if job is not None:
-            self._recent.keep(job, version)
+            self._recent.keep(job, version, with_generations)
         return job
 
     def _read_job(self, job_id: str, *, with_generations: bool) -> Job | None:
@@ -354,7 +362,7 @@ class JobStore:
         """Record a new job; with `(key, fingerprint)`, also claim that Idempotency-Key for it
         in the same transaction (IntegrityError if a twin request claimed it first)."""
         with self.engine.begin() as conn:
-            conn.execute(insert(jobs).values(**_job_row(job), attempts=0))
+            conn.execute(_INSERT_JOB, {**_job_row(job), "attempts": 0})
             _claim_idempotency_key(conn, job, idempotency)
             count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
             if job.status.finished:  # refused by the content filter: final at birth
@@ -371,7 +379,7 @@ class JobStore:
         """Record a job that was run while its request waited (images), with its outputs, in one
         transaction: it is never queued, so no worker can claim it."""
         with self.engine.begin() as conn:
-            conn.execute(insert(jobs).values(**_job_row(job), attempts=1))
+            conn.execute(_INSERT_JOB, {**_job_row(job), "attempts": 1})
             _claim_idempotency_key(conn, job, idempotency)
             _insert_generations(conn, job.id, produced)
             is_image = job.kind is JobKind.IMAGE

@@ -26,7 +26,7 @@ class RecentJobs:
         self._lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None  # opened at first use, only asks
         self._version: int | None = None
-        self._jobs: dict[str, Job] = {}
+        self._jobs: dict[tuple[str, bool], Job] = {}  # by (id, with its generations)
 
     @classmethod
     def for_engine(cls, engine: Engine) -> RecentJobs | None:
@@ -35,13 +35,13 @@ class RecentJobs:
             return None
         return cls(database)
 
-    def get(self, job_id: str) -> tuple[Job | None, int | None]:
+    def get(self, job_id: str, with_generations: bool) -> tuple[Job | None, int | None]:
         """The cached job, or None (read it, then `keep` it with the version returned here)."""
         with self._lock:
             version = self._database_version()
-            return self._jobs.get(job_id), version
+            return self._jobs.get((job_id, with_generations)), version
 
-    def keep(self, job: Job, version: int | None) -> None:
+    def keep(self, job: Job, version: int | None, with_generations: bool) -> None:
         """Cache `job`, read after `get` returned `version`, unless the database changed since
         (then the read may predate a commit that nobody has checked for yet)."""
         with self._lock:
@@ -49,7 +49,7 @@ class RecentJobs:
                 return
             if len(self._jobs) >= self._capacity:
                 self._jobs.clear()
-            self._jobs[job.id] = job
+            self._jobs[(job.id, with_generations)] = job
 
     def close(self) -> None:
         with self._lock:
