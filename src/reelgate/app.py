@@ -52,6 +52,7 @@ from reelgate.runner.worker import WorkerPool
 from reelgate.scenarios.choice import Scenarios
 from reelgate.scenarios.rules import load_rules
 from reelgate.store.connect import open_store
+from reelgate.store.idempotency import IdempotencyStore
 from reelgate.store.keys import KeyStore
 from reelgate.store.notices import notices_for
 from reelgate.store.open_blobs import open_blob_store
@@ -105,7 +106,13 @@ def create_app(
         # Notices reach this process's listeners, and every process's on PostgreSQL.
         notices = notices_for(store.engine, on_change=job_changed, on_queued=lambda: pool.wake())
         pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
-        sweep = RetentionSweep(RetentionStore(store.engine), blobs, settings, notices.publish)
+        sweep = RetentionSweep(
+            RetentionStore(store.engine),
+            blobs,
+            settings,
+            notices.publish,
+            idempotency=IdempotencyStore(store.engine, settings.idempotency_window_seconds),
+        )
         app.state.settings = settings
         app.state.events = events
         app.state.webhooks = webhooks

@@ -9,7 +9,8 @@ Runs in every `reelgate serve` process (a thread, like the workers). Each pass:
 3. deletes `jobs/<id>` and `inputs/<id>` folders whose job row does not exist and that nobody
    wrote to for `ORPHAN_GRACE_SECONDS` (inputs are stored just before their job row is written,
    and an image's inputs wait for its render: young folders are work in progress);
-4. removes what dead processes of this host left in staging.
+4. removes what dead processes of this host left in staging;
+5. forgets `Idempotency-Key` records older than their window.
 
 Every step is idempotent, so processes sharing a database and a store may sweep at the same time.
 """
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from reelgate.config import Settings
 from reelgate.core.job_inputs import input_prefix, output_prefix
 from reelgate.store.blob_storage import BlobStorage
+from reelgate.store.idempotency import IdempotencyStore
 from reelgate.store.retention import RetentionStore
 
 log = logging.getLogger("reelgate.retention")
@@ -40,8 +42,10 @@ class RetentionSweep:
         settings: Settings,
         on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
+        idempotency: IdempotencyStore | None = None,
     ) -> None:
         self.store = store
+        self.idempotency = idempotency
         self.blobs = blobs
         self.settings = settings
         self._on_change = on_change
@@ -65,13 +69,21 @@ class RetentionSweep:
 
     def sweep(self) -> None:
         """One pass; a step that fails is logged and tried again at the next pass."""
-        for step in (self._backfill, self._expire, self._orphans, self.blobs.clear_staging):
+        steps = (
+            self._backfill, self._expire, self._orphans, self.blobs.clear_staging,
+            self._forget_idempotency_keys,
+        )  # fmt: skip
+        for step in steps:
             if self._stopping.is_set():
                 return
             try:
                 step()
             except Exception:
                 log.exception("retention sweep: %s failed", getattr(step, "__name__", step))
+
+    def _forget_idempotency_keys(self) -> None:
+        if self.idempotency is not None:
+            self.idempotency.sweep(self._clock())
 
     def _backfill(self) -> None:
         if self.settings.retention_seconds:

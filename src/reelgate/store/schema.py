@@ -46,6 +46,7 @@ jobs = Table(
     Index("ix_jobs_kind_id", "kind", "id"),
     Index("ix_jobs_status_created", "status", "created_at"),
     Index("ix_jobs_owner_kind_id", "owner", "kind", "id"),  # one key's listing (0003)
+    Index("ix_jobs_expires_at", "expires_at"),  # the retention sweep (0004)
 )
 
 generations = Table(
