@@ -62,6 +62,7 @@ class Keys:
             self.admin = keys.create("ops", admin=True)[1]
             self.limited = keys.create("limited", rpm=3)[1]
             self.doomed = keys.create("doomed")[1]
+            self.streaming = keys.create("streaming")[1]
         finally:
             store.close()
 
@@ -271,3 +272,18 @@ def test_idempotency_keys_belong_to_their_api_key(closed: tuple[ServerProcess, K
     alices = sdk(server, keys.alice).videos.create(prompt="one", seconds="4", extra_headers=same)
     bobs = sdk(server, keys.bob).videos.create(prompt="one", seconds="4", extra_headers=same)
     assert alices.id != bobs.id
+
+
+def test_an_open_event_stream_ends_when_its_key_is_revoked(
+    closed: tuple[ServerProcess, Keys],
+) -> None:
+    server, keys = closed
+    url = f"{server.base_url}/api/events?heartbeat=1"
+    with httpx.stream("GET", url, headers=bearer(keys.streaming), timeout=30) as stream:
+        assert stream.status_code == 200
+        lines = stream.iter_lines()
+        assert any(line.startswith("event: snapshot") for line in lines)
+        assert keys_command(server.data_dir, "revoke", "streaming").returncode == 0
+        started = time.monotonic()
+        for _ in lines:  # keepalives until the server notices, then the stream ends
+            assert time.monotonic() - started < 20, "the stream outlived its key"

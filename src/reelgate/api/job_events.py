@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from reelgate.api.app_api import ENVELOPE
@@ -131,6 +131,16 @@ class _Visible:
         return True
 
 
+def _key_still_valid(request: Request, caller: Caller) -> Callable[[], Awaitable[bool]]:
+    """Asked between events: a stream opened with a key ends once the key is revoked."""
+    keyring = request.app.state.keyring
+
+    async def still_valid() -> bool:
+        return caller.owner is None or await keyring.is_active(caller.owner)
+
+    return still_valid
+
+
 async def _stream(
     jobs: JobService,
     caller: Caller,
@@ -141,6 +151,7 @@ async def _stream(
     first: list[_JobEvent | bytes],
     heartbeat: float,
     snapshot_limit: int,
+    still_allowed: Callable[[], Awaitable[bool]],
     visible: _Visible | None = None,
 ) -> AsyncIterator[bytes]:
     """Events after `first`, from notice `cursor` on, until the end of the job (per-job
@@ -155,8 +166,8 @@ async def _stream(
         last_sent = time.monotonic()
         while not journal.closing:
             await journal.wait(cursor, heartbeat)
-            if journal.closing:
-                return
+            if journal.closing or not await still_allowed():
+                return  # the server is going, or the caller's key was revoked
             upto = journal.head
             changes = journal.changes_after(cursor)
             if changes is None:  # fell further behind than the journal keeps: start afresh
@@ -193,6 +204,7 @@ async def _stream(
     responses=_STREAM_DOC,
 )
 async def all_job_events(
+    request: Request,
     jobs: Jobs,
     journal: Journal,
     who: Who,
@@ -225,6 +237,7 @@ async def all_job_events(
         first=first,
         heartbeat=heartbeat,
         snapshot_limit=limit,
+        still_allowed=_key_still_valid(request, who),
         visible=visible,
     )
     return EventStreamResponse(stream, headers=_STREAM_HEADERS)
@@ -243,6 +256,7 @@ async def all_job_events(
 )
 async def job_events(
     job_id: str,
+    request: Request,
     jobs: Jobs,
     journal: Journal,
     who: Who,
@@ -271,5 +285,6 @@ async def job_events(
         first=first,
         heartbeat=heartbeat,
         snapshot_limit=1,
+        still_allowed=_key_still_valid(request, who),
     )
     return EventStreamResponse(stream, headers=_STREAM_HEADERS)

@@ -54,6 +54,12 @@ class KeyRing:
         await self._refresh(self.refresh_seconds)
         return self._open
 
+    async def is_active(self, key_id: str) -> bool:
+        """Whether a key that was valid is still (open streams ask, to end when revoked)."""
+        await self._refresh(self.refresh_seconds)
+        key = self._keys.get(key_id)
+        return key is not None and key.active
+
     async def check(self, presented: str) -> ApiKey | None:
         """The active key `presented` is, or None."""
         key_id = key_id_of(presented)
