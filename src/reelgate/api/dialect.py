@@ -26,20 +26,25 @@ class ErrorEnvelope(Protocol):
     def http(self, status_code: int, detail: str, headers: dict[str, str] | None) -> Response: ...
 
 
+async def in_envelope(envelope: ErrorEnvelope, answer: Coroutine[Any, Any, Response]) -> Response:
+    """The route's answer, or the error it raised rendered in the dialect's envelope."""
+    try:
+        return await answer
+    except ReelgateError as exc:
+        return envelope.domain(exc)
+    except (RequestValidationError, ValidationError) as exc:
+        return envelope.validation(list(exc.errors()))
+    except HTTPException as exc:
+        return envelope.http(exc.status_code, str(exc.detail), exc.headers)
+
+
 def dialect_route(envelope: ErrorEnvelope) -> type[APIRoute]:
     class DialectRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def handle(request: Request) -> Response:
-                try:
-                    return await handler(request)
-                except ReelgateError as exc:
-                    return envelope.domain(exc)
-                except (RequestValidationError, ValidationError) as exc:
-                    return envelope.validation(list(exc.errors()))
-                except HTTPException as exc:
-                    return envelope.http(exc.status_code, str(exc.detail), exc.headers)
+                return await in_envelope(envelope, handler(request))
 
             return handle
 

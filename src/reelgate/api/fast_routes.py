@@ -15,16 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelgate.api.dialect import ErrorEnvelope
-from reelgate.core.errors import ReelgateError
+from reelgate.api.dialect import ErrorEnvelope, in_envelope
 
 Endpoint = Callable[..., Awaitable[Response]]
 
@@ -53,14 +49,8 @@ class FastRoute(Route):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        try:
-            response = await self._call(request=request, **scope["path_params"])
-        except ReelgateError as exc:
-            response = self._envelope.domain(exc)
-        except (RequestValidationError, ValidationError) as exc:
-            response = self._envelope.validation(list(exc.errors()))
-        except HTTPException as exc:
-            response = self._envelope.http(exc.status_code, str(exc.detail), exc.headers)
+        answer = self._call(request=request, **scope["path_params"])
+        response = await in_envelope(self._envelope, answer)
         await response(scope, receive, send)
 
 

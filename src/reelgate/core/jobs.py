@@ -420,23 +420,46 @@ class JobService:
         idempotency: IdempotencyClaim | None = None,
         **extra: str,
     ) -> Job:
-        owner = caller.owner
-        now = self._clock()
+        """Record a new job. Whatever refuses it (a limit, a scripted 429, an unknown model, the
+        database) drops the inputs already stored for it."""
+        claim = (idempotency.key, idempotency.fingerprint) if idempotency else None
         try:
-            self.quotas.check_video(caller, spec.seconds * spec.n_variants, now)
+            job = self._new_job(job_id, model, spec, caller, webhook, scenario, extra)
+            self.store.insert_job(job, idempotency=claim)
+        except KeyAlreadyClaimed:
+            self.blobs.delete_prefix(input_prefix(job_id))
+            twin = self._replayed(caller, idempotency)  # a twin request won the race
+            if twin is None:
+                raise
+            return twin
         except BaseException:
             self.blobs.delete_prefix(input_prefix(job_id))
             raise
-        try:
-            scenario = self._scenario_for(model, spec, caller, scenario)
-        except BaseException:  # a scripted 429: no job, and its inputs are dropped
-            self.blobs.delete_prefix(input_prefix(job_id))
-            raise
+        self._on_queued()
+        self._on_change(job_id)
+        return job
+
+    def _new_job(
+        self,
+        job_id: str,
+        model: str,
+        spec: VideoSpec,
+        caller: Caller,
+        webhook: str | None,
+        scenario: Scenario | None,
+        extra: dict[str, str],
+    ) -> Job:
+        """The job to record, queued, or already failed when its prompt is refused (as Azure
+        reports input moderation); raises when a limit or a scenario refuses it."""
+        owner = caller.owner
+        now = self._clock()
+        self.quotas.check_video(caller, spec.seconds * spec.n_variants, now)
+        scenario = self._scenario_for(model, spec, caller, scenario)
         spec = spec.model_copy(update={"scenario": scenario})  # never a remix source's
         job = Job(
             id=job_id,
             model=model,
-            provider=self._route(job_id, model, spec),
+            provider=self._route(model, spec),
             spec=spec,
             created_at=now,
             owner=owner,
@@ -449,44 +472,12 @@ class JobService:
             ),
             **extra,
         )
-        verdict = self.content_filter.check(spec.prompt)
         if scenario is not None and scenario.refused_at_creation:
-            job = job.model_copy(
-                update={
-                    "status": JobStatus.FAILED,
-                    "completed_at": job.created_at,
-                    "lease_until": None,
-                    "error": JobError(
-                        code="input_moderation",
-                        message="The prompt was blocked by the content filter.",
-                    ),
-                }
-            )
-        elif verdict.blocked:  # the job exists, already failed, as Azure reports input moderation
-            job = job.model_copy(
-                update={
-                    "status": JobStatus.FAILED,
-                    "completed_at": job.created_at,
-                    "lease_until": None,
-                    "error": JobError(
-                        code="input_moderation",
-                        message="The prompt was blocked by the content filter "
-                        f"({', '.join(verdict.reasons)}).",
-                    ),
-                }
-            )
-        claim = (idempotency.key, idempotency.fingerprint) if idempotency else None
-        try:
-            self.store.insert_job(job, idempotency=claim)
-        except BaseException as exc:
-            self.blobs.delete_prefix(input_prefix(job_id))
-            if isinstance(exc, KeyAlreadyClaimed):
-                twin = self._replayed(caller, idempotency)  # a twin request won the race
-                if twin is not None:
-                    return twin
-            raise
-        self._on_queued()
-        self._on_change(job_id)
+            return _refused(job, "The prompt was blocked by the content filter.")
+        verdict = self.content_filter.check(spec.prompt)
+        if verdict.blocked:
+            reasons = ", ".join(verdict.reasons)
+            return _refused(job, f"The prompt was blocked by the content filter ({reasons}).")
         return job
 
     def _scenario_for(
@@ -505,10 +496,9 @@ class JobService:
         self.scenarios.admit(chosen, caller.label)
         return chosen
 
-    def _route(self, job_id: str, model: str, spec: VideoSpec) -> str:
+    def _route(self, model: str, spec: VideoSpec) -> str:
         """The provider that takes a new job (the routing file's first choice for `model`);
-        unknown models and requests beyond the model's limits are client errors (and the
-        inputs already stored for the job are dropped)."""
+        unknown models and requests beyond the model's limits are client errors."""
         try:
             provider = self.providers.provider_for_model(model)
             problem = self.providers.limit_problem(model, spec.width, spec.height, spec.seconds)
@@ -516,10 +506,21 @@ class JobService:
             problem = None
             provider = None
         if provider is None or problem is not None:
-            self.blobs.delete_prefix(input_prefix(job_id))
             raise InvalidRequest(
                 problem or f"The model '{model}' does not exist. GET /v1/models lists the models.",
                 param="model",
                 code="invalid_value" if problem else "model_not_found",
             )
         return provider
+
+
+def _refused(job: Job, message: str) -> Job:
+    """A job failed at birth by input moderation."""
+    return job.model_copy(
+        update={
+            "status": JobStatus.FAILED,
+            "completed_at": job.created_at,
+            "lease_until": None,
+            "error": JobError(code="input_moderation", message=message),
+        }
+    )
