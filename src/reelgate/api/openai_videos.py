@@ -201,8 +201,13 @@ def _allowed_size(width: int, height: int) -> tuple[int, int]:
     return w, h
 
 
-async def _body(request: Request, config: Settings) -> dict[str, Any]:
-    return await read_body(request, max_part_size=config.max_upload_bytes)
+async def _create_body(
+    request: Request, config: Settings
+) -> tuple[dict[str, Any], IdempotencyClaim | None]:
+    """A create's body, and its claim on an Idempotency-Key (taken from the whole body, before
+    the route takes it apart)."""
+    body = await read_body(request, max_part_size=config.max_upload_bytes)
+    return body, await idempotency_claim(request, body)
 
 
 async def _derived_request(
@@ -210,8 +215,7 @@ async def _derived_request(
 ) -> tuple[M, SourceVideo, IdempotencyClaim | None]:
     """Parameters and source video of an edit or extension (the source: an id or a file),
     and the request's Idempotency-Key claim."""
-    body = await _body(request, config)
-    claim = await idempotency_claim(request, body)
+    body, claim = await _create_body(request, config)
     video = body.pop("video", None)
     params = validate(model, body)
     return params, _source_video(video), claim
@@ -239,8 +243,7 @@ async def create_video(
     who: Who,
     scenario: RequestedScenario,
 ) -> Response:
-    body = await _body(request, config)
-    claim = await idempotency_claim(request, body)
+    body, claim = await _create_body(request, config)
     reference_value = body.pop("input_reference", None)
     params = validate(CreateVideoBody, body)
     reference = _reference_image(reference_value)
@@ -436,8 +439,7 @@ async def remix_video(
     who: Who,
     scenario: RequestedScenario,
 ) -> Response:
-    body = await _body(request, config)
-    claim = await idempotency_claim(request, body)
+    body, claim = await _create_body(request, config)
     params = validate(RemixVideoBody, body)
     job = await run_in_threadpool(
         jobs.remix, video_id, params.prompt, who, webhook, scenario, claim
