@@ -176,16 +176,21 @@ def create_app(
         openai_videos.router, operation_prefix="Azure_", tags=["Azure OpenAI videos (OpenAI style)"]
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
-    # Status polling, matched before FastAPI's routes (api/fast_routes.py) and, unless
-    # requests are recorded, ahead of FastAPI's own layers, through the ones it needs.
-    polls = tuple(
-        FastRoute(path, openai_videos.retrieve_video, openai_videos.ENVELOPE)
-        for path in ("/v1/videos/{video_id}", "/openai/v1/videos/{video_id}")
+    # Status polls and content downloads (a ranged download is a request a MiB), matched before
+    # FastAPI's routes (api/fast_routes.py) and, unless requests are recorded, ahead of
+    # FastAPI's own layers, through the ones they need.
+    shortcuts = tuple(
+        FastRoute(prefix + path, endpoint, openai_videos.ENVELOPE)
+        for prefix in ("/v1", "/openai/v1")
+        for path, endpoint in (
+            ("/videos/{video_id}", openai_videos.retrieve_video),
+            ("/videos/{video_id}/content", openai_videos.video_content_fast),
+        )
     )
-    put_first(app, *polls)
+    put_first(app, *shortcuts)
     if not settings.record_requests:
         app.take_shortcuts(
-            polls,
+            shortcuts,
             lambda route: ObservabilityMiddleware(
                 AuthMiddleware(route, prefixes=prefixes), metrics=app_metrics
             ),

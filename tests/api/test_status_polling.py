@@ -1,6 +1,6 @@
-"""Status polling runs on a plain Starlette route ahead of FastAPI's (api/fast_routes.py) and
-reads jobs from memory between commits (store/recent_jobs.py); it must answer exactly as the
-documented route would, and never from a stale copy."""
+"""Status polling (and content downloads) run on plain Starlette routes ahead of FastAPI's
+(api/fast_routes.py), and polls read jobs from memory between commits (store/recent_jobs.py);
+they must answer exactly as the documented routes would, and never from a stale copy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from openai import NotFoundError, OpenAI
 from starlette.responses import Response
 
 from reelgate.api.fast_routes import FastRoute
-from reelgate.api.openai_videos import ENVELOPE, retrieve_video
+from reelgate.api.openai_videos import ENVELOPE, retrieve_video, video_content_fast
 from reelgate.app import create_app
 from reelgate.config import Settings
 from tests.conftest import wait_for
@@ -19,12 +19,14 @@ from tests.conftest import wait_for
 PREFIXES = ("/v1", "/openai/v1")
 
 
-def test_the_poll_route_is_matched_before_fastapis(tmp_path):
+def test_polls_and_downloads_are_matched_before_fastapis_routes(tmp_path):
     app = create_app(Settings(data_dir=tmp_path, workers=0))
-    first = app.router.routes[:2]
+    first = app.router.routes[:4]
     assert all(isinstance(route, FastRoute) for route in first)
-    assert {route.path for route in first} == {f"{p}/videos/{{video_id}}" for p in PREFIXES}
-    assert all(route.endpoint is retrieve_video for route in first)
+    endpoints = {route.path: route.endpoint for route in first}
+    for prefix in PREFIXES:
+        assert endpoints[f"{prefix}/videos/{{video_id}}"] is retrieve_video
+        assert endpoints[f"{prefix}/videos/{{video_id}}/content"] is video_content_fast
 
 
 def test_an_endpoint_it_cannot_call_is_refused_at_start_up():
@@ -77,3 +79,30 @@ def test_polls_are_counted_under_the_route_template(http: httpx.Client):
     metrics = http.get("/metrics").text
     assert 'method="GET",route="/v1/videos/{video_id}",status="200"' in metrics
     assert created["id"] not in metrics
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_downloads_answer_as_the_documented_route(http: httpx.Client, prefix: str):
+    created = http.post(f"{prefix}/videos", json={"prompt": "Downloaded", "seconds": "4"}).json()
+    done = wait_for(http, created["id"])
+    path = f"{prefix}/videos/{done['id']}/content"
+    whole = http.get(path)
+    assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["content-disposition"] == f'inline; filename="{done["id"]}.mp4"'
+    part = http.get(path, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == whole.content[10:20]
+    assert part.headers["cache-control"] == whole.headers["cache-control"]
+    thumbnail = http.get(path, params={"variant": "thumbnail"})
+    assert thumbnail.headers["content-type"] == "image/webp"
+    # The last of repeated values counts, as in FastAPI's parameter handling.
+    repeated = http.get(f"{path}?variant=poster&variant=spritesheet")
+    assert repeated.headers["content-type"] == "image/jpeg"
+    unknown = http.get(path, params={"variant": "poster"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["param"] == "variant"
+    head = http.head(path)  # HEAD is FastAPI's documented route
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(whole.content))
+    operation = http.get("/openapi.json").json()["paths"][f"{prefix}/videos/{{video_id}}/content"]
+    assert [p["name"] for p in operation["get"]["parameters"]] == ["video_id", "variant"]
+
+    metrics = http.get("/metrics").text
+    assert f'method="GET",route="{prefix}/videos/{{video_id}}/content",status="206"' in metrics

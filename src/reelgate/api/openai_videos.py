@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -38,9 +38,10 @@ from reelgate.api.openai_schemas import (
 from reelgate.api.poll_answers import PollAnswers
 from reelgate.api.poll_faults import openai_poll_fault
 from reelgate.api.scenario_header import RequestedScenario
-from reelgate.api.validation import validate
+from reelgate.api.validation import query_value, validate
 from reelgate.api.webhook_target import RequestedWebhook
 from reelgate.config import Settings
+from reelgate.core.callers import Caller
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.idempotency import IdempotencyClaim
 from reelgate.core.job_inputs import ClientFile
@@ -56,6 +57,8 @@ router = APIRouter(route_class=dialect_route(ENVELOPE), tags=["OpenAI Videos"])
 
 Jobs = Annotated[JobService, Depends(job_service)]
 Config = Annotated[Settings, Depends(settings)]
+ContentVariant = Literal["video", "thumbnail", "spritesheet"]
+_CONTENT_VARIANTS: TypeAdapter[ContentVariant] = TypeAdapter(ContentVariant)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OpenAIErrorResponse, "description": "Invalid request"},
@@ -412,11 +415,19 @@ async def delete_video(video_id: str, jobs: Jobs, who: Who) -> Response:
     },
 )
 async def video_content(
-    video_id: str,
-    jobs: Jobs,
-    who: Who,
-    variant: Literal["video", "thumbnail", "spritesheet"] = "video",
+    video_id: str, jobs: Jobs, who: Who, variant: ContentVariant = "video"
 ) -> Response:
+    return _content(jobs, video_id, who, variant)
+
+
+async def video_content_fast(video_id: str, request: Request) -> Response:
+    """`video_content` for its short way (api/fast_routes.py; ranged downloads are one request a
+    MiB, bench/bench_download.py): the same answer, with the query read here."""
+    variant = query_value(request, "variant", _CONTENT_VARIANTS, "video")
+    return _content(request.app.state.jobs, video_id, caller_of(request), variant)
+
+
+def _content(jobs: JobService, video_id: str, who: Caller, variant: ContentVariant) -> Response:
     asset, path = jobs.content(video_id, who, AssetVariant(variant))
     suffix = "" if variant == "video" else f"-{variant}"
     return asset_response(asset, path, f"{video_id}{suffix}")
