@@ -35,6 +35,7 @@ from reelgate.api.image_links import ImageLinks, load_or_create_secret
 from reelgate.api.key_ring import KeyRing
 from reelgate.api.recordings_log import RequestLog
 from reelgate.api.recordings_middleware import RecordingMiddleware
+from reelgate.api.request_rates import RequestRates
 from reelgate.api.server_faults import install_fault_handlers
 from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter
@@ -160,7 +161,9 @@ def create_app(
     )
     app.state.metrics = app_metrics
     prefixes = DialectPrefixes()
-    app.add_middleware(AuthMiddleware, prefixes=prefixes)  # inside: refusals are logged too
+    # Inside: refusals are logged too. One window of requests per minute for the process, shared
+    # by this middleware on FastAPI's way and on the shortcut's.
+    app.add_middleware(AuthMiddleware, prefixes=prefixes, rates=RequestRates())
     # Outside the key check: a body over the limit is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, limit=settings.request_body_limit, prefixes=prefixes)
     if settings.record_requests:  # what clients sent, for their tests (GET /api/recordings)
@@ -177,8 +180,7 @@ def create_app(
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
     # Status polls and content downloads (a ranged download is a request a MiB), matched before
-    # FastAPI's routes (api/fast_routes.py) and, unless requests are recorded, ahead of
-    # FastAPI's own layers, through the ones they need.
+    # FastAPI's routes (api/fast_routes.py) and ahead of FastAPI's own layers.
     shortcuts = tuple(
         FastRoute(prefix + path, endpoint, openai_videos.ENVELOPE)
         for prefix in ("/v1", "/openai/v1")
@@ -188,13 +190,8 @@ def create_app(
         )
     )
     put_first(app, *shortcuts)
-    if not settings.record_requests:
-        app.take_shortcuts(
-            shortcuts,
-            lambda route: ObservabilityMiddleware(
-                AuthMiddleware(route, prefixes=prefixes), metrics=app_metrics
-            ),
-        )
+    # A GET the route answers without reading a body has no use for the body limit.
+    app.take_shortcuts(shortcuts, skipping=(BodyLimitMiddleware,))
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
     app.state.providers = registry
     app.include_router(models.router, prefix="/v1")

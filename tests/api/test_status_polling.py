@@ -4,11 +4,16 @@ they must answer exactly as the documented routes would, and never from a stale 
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 import httpx
 import pytest
 from fastapi import Request
 from openai import NotFoundError, OpenAI
+from sqlalchemy.exc import OperationalError
 from starlette.responses import Response
+from starlette.testclient import TestClient
 
 from reelgate.api.fast_routes import FastRoute
 from reelgate.api.openai_videos import ENVELOPE, retrieve_video, video_content_fast
@@ -106,3 +111,38 @@ def test_downloads_answer_as_the_documented_route(http: httpx.Client, prefix: st
 
     metrics = http.get("/metrics").text
     assert f'method="GET",route="{prefix}/videos/{{video_id}}/content",status="206"' in metrics
+
+
+def test_the_short_way_answers_server_faults_as_fastapis_does(tmp_path, monkeypatch):
+    """A busy database or a failing disk during a poll or a download: 503 in the envelope."""
+    busy = OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
+    broken = OSError(errno.EIO, "Input/output error")
+    app = create_app(Settings(data_dir=tmp_path, workers=0))
+    with TestClient(app) as client:
+        for path, fault in (("/v1/videos/video_x", busy), ("/v1/videos/video_x/content", broken)):
+
+            def fail(*_args: object, fault: Exception = fault, **_kwargs: object) -> None:
+                raise fault
+
+            monkeypatch.setattr(app.state.jobs, "get", fail)
+            monkeypatch.setattr(app.state.jobs, "content", fail)
+            answer = client.get(path)
+            assert answer.status_code == 503, path
+            assert answer.headers["retry-after"] == "5"
+            error = answer.json()["error"]
+            assert error["type"] and error["message"].startswith(("The database", "Storage failed"))
+            assert answer.json()["request_id"] == answer.headers["x-request-id"]
+        # Anything else is a bug: the 500 of FastAPI's way, logged with the request's id.
+        monkeypatch.setattr(app.state.jobs, "get", lambda *_a, **_k: 1 / 0)
+        bug = client.get("/v1/videos/video_x")
+        assert bug.status_code == 500 and bug.json()["request_id"] == bug.headers["x-request-id"]
+
+
+def test_recorded_requests_include_the_short_way(tmp_path):
+    app = create_app(Settings(data_dir=tmp_path, workers=0, record_requests=True))
+    with TestClient(app) as client:
+        client.get("/v1/videos/video_x")
+        client.get("/v1/videos/video_x/content")
+        recorded = client.get("/api/recordings").json()
+    paths = [entry["path"] for entry in recorded["data"]]
+    assert "/v1/videos/video_x" in paths and "/v1/videos/video_x/content" in paths

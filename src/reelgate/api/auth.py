@@ -69,10 +69,10 @@ def _has_cookie(scope: Scope) -> bool:
 
 
 class AuthMiddleware:
-    def __init__(self, app: ASGIApp, prefixes: DialectPrefixes) -> None:
+    def __init__(self, app: ASGIApp, prefixes: DialectPrefixes, rates: RequestRates) -> None:
         self.app = app
         self.prefixes = prefixes
-        self.rates = RequestRates()
+        self.rates = rates  # shared by every instance in the process: one window per key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,11 +1,12 @@
-"""A plain Starlette route in front of FastAPI's, for the one call pollers make all day.
+"""Plain Starlette routes in front of FastAPI's, for the calls clients repeat all day.
 
-`GET /v1/videos/{id}` is answered from memory most of the time (`store/recent_jobs.py`), and
-then FastAPI's routing (one included router per dialect, ~50 routes) and request handling
-(dependency solving, parameter validation) cost more than the answer (bench/bench_polling.py).
-A `FastRoute` is matched first. It calls the documented route's own endpoint with the path
-parameters and the request, and renders errors in the same envelope. Other methods on its path
-go on to FastAPI's routes, and the documented route stays for the OpenAPI document.
+`GET /v1/videos/{id}` is answered from memory most of the time (`store/recent_jobs.py`), and a
+ranged download is one request per MiB; then FastAPI's routing (one included router per
+dialect, ~50 routes) and request handling (dependency solving, parameter validation) cost more
+than the answer (bench/bench_polling.py, bench/bench_download.py). A `FastRoute` is matched
+first. It calls its endpoint with the path parameters and the request, and renders errors in
+the same envelope. Other methods on its path go on to FastAPI's routes, and the documented
+route stays for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelgate.api.dialect import ErrorEnvelope, in_envelope
 
@@ -61,27 +62,62 @@ def put_first(app: FastAPI, *routes: FastRoute) -> None:
 
 
 async def _matched_route(scope: Scope, receive: Receive, send: Send) -> None:
-    await scope["route"].handle(scope, receive, send)
+    """The matched route, with the app's exception handlers (a busy database or a failing disk
+    answers 503 in the dialect's envelope, as on FastAPI's way) until the answer has started."""
+    started = False
+
+    async def watched_send(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await scope["route"].handle(scope, receive, watched_send)
+    except Exception as exc:
+        handler = _handler_for(scope["app"].exception_handlers, exc)
+        if handler is None or started:
+            raise
+        request = Request(scope, receive)
+        answer = handler(request, exc)
+        response = await answer if inspect.isawaitable(answer) else answer
+        await response(scope, receive, send)
+
+
+def _handler_for(handlers: dict[Any, Callable[..., Any]], exc: Exception) -> Any:
+    for kind in type(exc).__mro__:
+        if kind in handlers:
+            return handlers[kind]
+    return None
 
 
 class ShortcutFastAPI(FastAPI):
     """FastAPI with a shortcut for fast routes: a request one of them matches skips FastAPI's
     own layers (telemetry, error and exception middleware, the exit stack, route matching),
-    which cost a poll about as much as the answer, and runs only the layers it needs (request
-    id, metrics, logs, the key check) before the route. Everything else, and everything when
-    no shortcut is set, takes FastAPI's way."""
+    which cost a poll about as much as the answer. It meets the app's own middleware, in the
+    app's order, less the classes `take_shortcuts` names, and the app's exception handlers.
+    Everything else, and everything when no shortcut is set, takes FastAPI's way."""
 
     _shortcuts: tuple[FastRoute, ...] = ()
+    _skipped: tuple[type, ...] = ()
     _shortcut_stack: ASGIApp | None = None
 
-    def take_shortcuts(
-        self, routes: tuple[FastRoute, ...], layers: Callable[[ASGIApp], ASGIApp]
-    ) -> None:
-        """Answer `routes` through `layers` (applied to the matched route) only."""
+    def take_shortcuts(self, routes: tuple[FastRoute, ...], *, skipping: tuple[type, ...]) -> None:
+        """Answer `routes` through the app's middleware less the classes in `skipping`."""
         self._shortcuts = routes
-        self._shortcut_stack = layers(_matched_route)
+        self._skipped = skipping
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Built when FastAPI builds its own (at the first request), from the same list.
+        stack: ASGIApp = _matched_route
+        for cls, args, kwargs in reversed(self.user_middleware):
+            if cls not in self._skipped:
+                stack = cls(stack, *args, **kwargs)
+        self._shortcut_stack = stack if self._shortcuts else None
+        return super().build_middleware_stack()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
         if self._shortcut_stack is not None and scope["type"] == "http":
             for route in self._shortcuts:
                 match, child_scope = route.matches(scope)
