@@ -8,8 +8,10 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,8 @@ from openai import OpenAI
 from reelgate.store.connect import open_store
 from reelgate.store.keys import KeyStore
 from tests.server import ServerProcess
+
+RACERS = 12
 
 AZURE_JOBS = "/openai/v1/video/generations/jobs"
 
@@ -241,18 +245,25 @@ def test_a_revoked_key_is_refused(closed: tuple[ServerProcess, Keys]) -> None:
 
 
 @pytest.fixture(scope="module")
-def queued_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
-    """A server without workers, so jobs stay unfinished; a key with job limits."""
+def queued_only(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServerProcess, str, str]]:
+    """A server without workers, so jobs stay unfinished; two keys with job limits."""
     data_dir = tmp_path_factory.mktemp("quota") / "data"
     key = make_key(data_dir, "quota", "--max-concurrent", "2", "--daily-seconds", "10")
+    store = open_store(f"sqlite:///{data_dir / 'reelgate.sqlite3'}")
+    try:
+        racer = KeyStore(store.engine).create("racer", max_concurrent=3)[1]
+    finally:
+        store.close()
     with ServerProcess(data_dir, workers=0, check_orphans=True) as process:
-        yield process, key
+        yield process, key, racer
 
 
 def test_unfinished_jobs_and_daily_seconds_are_limited(
-    queued_only: tuple[ServerProcess, str],
+    queued_only: tuple[ServerProcess, str, str],
 ) -> None:
-    server, key = queued_only
+    server, key, _ = queued_only
     client = sdk(server, key)
     client.videos.create(prompt="first", seconds="4")
     with pytest.raises(openai.RateLimitError) as over_quota:
@@ -270,6 +281,28 @@ def test_unfinished_jobs_and_daily_seconds_are_limited(
     assert azure.json()["error"]["code"] == "429" and "at once" in azure.json()["error"]["message"]
     assert int(azure.headers["retry-after"]) >= 1
     assert len(client.videos.list().data) == 2  # nothing half-made by the refusals
+
+
+def test_racing_creates_get_no_more_than_the_limit(
+    queued_only: tuple[ServerProcess, str, str],
+) -> None:
+    server, _, racer = queued_only
+    barrier = threading.Barrier(RACERS)
+
+    def create(_: int) -> int:
+        barrier.wait()
+        answer = httpx.post(
+            f"{server.base_url}/v1/videos",
+            json={"prompt": "race", "seconds": "4"},
+            headers=bearer(racer),
+            timeout=30,
+        )
+        return answer.status_code
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        statuses = sorted(pool.map(create, range(RACERS)))
+    assert statuses == [200] * 3 + [429] * (RACERS - 3)
+    assert len(sdk(server, racer).videos.list().data) == 3
 
 
 def test_idempotency_keys_belong_to_their_api_key(closed: tuple[ServerProcess, Keys]) -> None:

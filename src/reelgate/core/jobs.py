@@ -52,7 +52,6 @@ from reelgate.scenarios.rules import NewJobFacts
 from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore, StateFilter
 from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
-from reelgate.store.quotas import QuotaStore
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
 
@@ -112,9 +111,7 @@ class JobService:
         self._on_change = on_change
         self._clock = clock
         self.idempotency = IdempotencyStore(store.engine, settings.idempotency_window_seconds)
-        self.quotas = Quotas(
-            QuotaStore(store.engine), retry_after_seconds=math.ceil(settings.poll_after_ms / 1000)
-        )
+        self.quotas = Quotas(retry_after_seconds=math.ceil(settings.poll_after_ms / 1000))
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -425,7 +422,9 @@ class JobService:
         claim = (idempotency.key, idempotency.fingerprint) if idempotency else None
         try:
             job = self._new_job(job_id, model, spec, caller, webhook, scenario, extra)
-            self.store.insert_job(job, idempotency=claim)
+            seconds = spec.seconds * spec.n_variants
+            admission = self.quotas.video_admission(caller, seconds, job.created_at)
+            self.store.insert_job(job, idempotency=claim, admission=admission)
         except KeyAlreadyClaimed:
             self.blobs.delete_prefix(input_prefix(job_id))
             twin = self._replayed(caller, idempotency)  # a twin request won the race
@@ -450,10 +449,10 @@ class JobService:
         extra: dict[str, str],
     ) -> Job:
         """The job to record, queued, or already failed when its prompt is refused (as Azure
-        reports input moderation); raises when a limit or a scenario refuses it."""
+        reports input moderation); raises when a scenario refuses it (the key's limits are
+        checked when it is inserted)."""
         owner = caller.owner
         now = self._clock()
-        self.quotas.check_video(caller, spec.seconds * spec.n_variants, now)
         scenario = self._scenario_for(model, spec, caller, scenario)
         spec = spec.model_copy(update={"scenario": scenario})  # never a remix source's
         job = Job(

@@ -38,10 +38,12 @@ from reelgate.core.models import (
     Phase,
     VideoSpec,
 )
+from reelgate.core.quotas import Admission
 from reelgate.core.webhooks import EVENT_TYPES
 from reelgate.store.idempotency import KeyAlreadyClaimed
 from reelgate.store.idempotency import record as record_idempotency
 from reelgate.store.migrate import upgrade
+from reelgate.store.quotas import owner_usage, take_owners_turn
 from reelgate.store.recent_jobs import RecentJobs
 from reelgate.store.retry import retrying_store
 from reelgate.store.schema import assets, generations, jobs
@@ -358,12 +360,25 @@ class JobStore:
 
     # -- writes from the API -------------------------------------------------------------------
 
-    def insert_job(self, job: Job, *, idempotency: tuple[str, str] | None = None) -> None:
+    def insert_job(
+        self,
+        job: Job,
+        *,
+        idempotency: tuple[str, str] | None = None,
+        admission: Admission | None = None,
+    ) -> None:
         """Record a new job; with `(key, fingerprint)`, also claim that Idempotency-Key for it
-        in the same transaction (IntegrityError if a twin request claimed it first)."""
+        in the same transaction (IntegrityError if a twin request claimed it first). With an
+        `admission`, the owner's limits are checked in it too, one create of the owner at a
+        time, after the claim (a twin of a job that took the last slot gets that job back)."""
+        owner = job.owner if admission is not None else None
         with self.engine.begin() as conn:
+            if owner is not None:
+                take_owners_turn(conn, owner)
             conn.execute(_INSERT_JOB, {**_job_row(job), "attempts": 0})
             _claim_idempotency_key(conn, job, idempotency)
+            if admission is not None and owner is not None:
+                admission(owner_usage(conn, owner, job.created_at, besides=job.id))
             count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
             if job.status.finished:  # refused by the content filter: final at birth
                 row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
