@@ -119,6 +119,13 @@ def test_image_retries_get_the_same_images(client: OpenAI, http: httpx.Client) -
     assert first.data and again.data
     assert again.data[0].b64_json == first.data[0].b64_json
     assert again.created == first.created
+    # DALL-E 3 reports the prompt as drawn: a retry gets the same words.
+    key = fresh_key()
+    drawn = client.images.generate(model="dall-e-3", prompt="a paper lantern", extra_headers=key)
+    redrawn = client.images.generate(model="dall-e-3", prompt="a paper lantern", extra_headers=key)
+    assert drawn.data and redrawn.data and drawn.data[0].revised_prompt
+    assert redrawn.data[0].revised_prompt == drawn.data[0].revised_prompt
+    assert redrawn.data[0].url and drawn.data[0].url
     with pytest.raises(openai.UnprocessableEntityError):
         client.images.generate(
             model="gpt-image-1", prompt="a paper plane", size="1024x1024", extra_headers=key

@@ -117,7 +117,10 @@ class StoredImage:
     generation: Generation
     asset: Asset
     data: bytes
-    revised_prompt: str | None
+
+    @property
+    def revised_prompt(self) -> str | None:
+        return self.generation.revised_prompt
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class ImageService:
         for generation in job.generations:
             asset = generation.assets[AssetVariant.IMAGE]
             with self.blobs.local_copy(asset.blob_key) as path:
-                images.append(StoredImage(generation, asset, path.read_bytes(), None))
+                images.append(StoredImage(generation, asset, path.read_bytes()))
         verdict = self.content_filter.check(job.spec.prompt)
         return ImageResult(job=job, verdict=verdict, images=images)
 
@@ -403,8 +406,9 @@ class ImageService:
             height=item.height,
             seconds=0.0,
             assets={AssetVariant.IMAGE: asset},
+            revised_prompt=item.revised_prompt,
         )
-        return StoredImage(generation, asset, data, item.revised_prompt)
+        return StoredImage(generation, asset, data)
 
 
 def _generate(

@@ -168,6 +168,7 @@ class Generation(BaseModel):
     height: int
     seconds: float
     assets: dict[AssetVariant, Asset] = {}
+    revised_prompt: str | None = None  # images: what was drawn, in words (DALL-E 3 reports it)
 
 
 class Job(BaseModel):

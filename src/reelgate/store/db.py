@@ -144,6 +144,7 @@ def _insert_generations(conn: Connection, job_id: str, produced: list[Generation
                 "width": generation.width,
                 "height": generation.height,
                 "seconds": generation.seconds,
+                "revised_prompt": generation.revised_prompt,
             },
         )
         rows = [
@@ -354,6 +355,7 @@ class JobStore:
                     height=g["height"],
                     seconds=g["seconds"],
                     assets=assets_by_gen.get(g["id"], {}),
+                    revised_prompt=g["revised_prompt"],
                 )
             )
         return result

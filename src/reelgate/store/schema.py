@@ -58,6 +58,7 @@ generations = Table(
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
     Column("seconds", Float, nullable=False),
+    Column("revised_prompt", Text, nullable=True),  # images: the prompt as drawn (0005)
     UniqueConstraint("job_id", "idx"),
 )
 
