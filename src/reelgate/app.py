@@ -58,6 +58,7 @@ from reelgate.store.keys import KeyStore
 from reelgate.store.notices import notices_for
 from reelgate.store.open_blobs import open_blob_store
 from reelgate.store.retention import RetentionStore
+from reelgate.store.tombstones import TombstoneStore
 from reelgate.store.usage import UsageStore
 from reelgate.store.webhooks import WebhookStore
 from reelgate.web import mount_web_page
@@ -113,6 +114,7 @@ def create_app(
             settings,
             notices.publish,
             idempotency=IdempotencyStore(store.engine, settings.idempotency_window_seconds),
+            tombstones=TombstoneStore(store.engine),
         )
         app.state.settings = settings
         app.state.events = events

@@ -53,7 +53,7 @@ def test_usage_counts_jobs_seconds_images_and_failures_per_model_and_day(databas
     picture = Job(id=new_job_id(), kind=JobKind.IMAGE, model="gpt-image-1", provider="preview",
                   spec=spec, created_at=DAY_2, status=JobStatus.COMPLETED)  # fmt: skip
     jobs.insert_finished_job(picture, gens(picture.id, 3, 0.0))
-    jobs.delete_job(done.id)  # usage outlives the job
+    jobs.delete_job(done.id, owner=None, at=DAY_2)  # usage outlives the job
 
     rows = {row.model: row for row in usage.summary()}
     assert set(rows) == {"sora-2", "sora-2-pro", "gpt-image-1"}

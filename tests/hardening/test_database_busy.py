@@ -141,10 +141,10 @@ def test_a_transaction_that_meets_a_lock_is_rolled_back_and_run_again(store: Job
     try:
         # Without the retry, the conflict is an error ("database is locked", LockNotAvailable)...
         with pytest.raises(OperationalError) as conflict:
-            JobStore.delete_job.__wrapped__(store, job.id)  # type: ignore[attr-defined]
+            JobStore.delete_job.__wrapped__(store, job.id, owner=None, at=1.0)  # type: ignore[attr-defined]
         assert is_transient(conflict.value)
         # ... with it, the same call waits the conflict out.
-        assert store.delete_job(job.id) is True
+        assert store.delete_job(job.id, owner=None, at=1.0) is True
     finally:
         logger.removeHandler(released)
         if released.retries == 0:

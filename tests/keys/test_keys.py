@@ -195,6 +195,34 @@ def test_another_key_never_learns_a_job_exists(
     assert any(row["jobs"] >= 1 for row in usage_of["admin"])
 
 
+def test_a_resumed_stream_hears_of_its_own_deletions_and_no_one_elses(
+    closed: tuple[ServerProcess, Keys],
+) -> None:
+    """A stream resumed with `Last-Event-ID` has shown nothing yet: the deleted job's tombstone
+    tells whose it was."""
+    server, keys = closed
+    alice, bob = sdk(server, keys.alice), sdk(server, keys.bob)
+    hers = alice.videos.create(prompt="to be deleted", seconds="4", size="720x1280")
+    his = bob.videos.create(prompt="also deleted", seconds="4", size="720x1280")
+    url = f"{server.base_url}/api/events?heartbeat=1"
+    with httpx.stream("GET", url, headers=bearer(keys.alice), timeout=10) as stream:
+        cursor = next(line for line in stream.iter_lines() if line.startswith("id: "))[4:]
+    bob.videos.delete(his.id)  # first: a stream that passed it on would show it before hers
+    alice.videos.delete(hers.id)
+    seen: list[str] = []
+    resumed = {**bearer(keys.alice), "Last-Event-ID": cursor}
+    deadline = time.monotonic() + 10  # keepalives come every second: the loop gets here
+    with httpx.stream("GET", url, headers=resumed, timeout=10) as stream:
+        for line in stream.iter_lines():
+            if seen and seen[-1] == "event: deleted":
+                deleted = json.loads(line.removeprefix("data: "))
+                break
+            assert time.monotonic() < deadline, f"no deletion announced: {seen}"
+            seen.append(line)
+    assert deleted == {"id": hers.id, "object": "job.deleted", "deleted": True}
+    assert his.id not in "\n".join(seen)
+
+
 def first_event(base: str, path: str, headers: dict[str, str]) -> object:
     """The data of the first event of a stream."""
     with httpx.stream("GET", f"{base}{path}", headers=headers, timeout=10) as stream:

@@ -39,7 +39,7 @@ def test_every_change_is_seen_at_the_next_read(store: JobStore):
     assert store.get_job(job_id).status is JobStatus.IN_PROGRESS  # type: ignore[union-attr]
     store.heartbeat(job_id, "w", lease_until=3000, progress=40, phase=Phase.RUNNING)
     assert store.get_job(job_id).progress == 40  # type: ignore[union-attr]
-    store.delete_job(job_id)
+    store.delete_job(job_id, owner=None, at=4000.0)
     assert store.get_job(job_id) is None
 
 
@@ -106,5 +106,5 @@ def test_a_job_with_its_generations_is_cached_apart_and_as_fresh(store: JobStore
     with_outputs = store.get_job(job_id, with_generations=True)
     assert with_outputs is not None and [g.id for g in with_outputs.generations] == ["gen_1"]
     assert store.get_job(job_id).generations == ()  # type: ignore[union-attr]
-    store.delete_job(job_id)
+    store.delete_job(job_id, owner=None, at=4000.0)
     assert store.get_job(job_id, with_generations=True) is None

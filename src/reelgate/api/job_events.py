@@ -111,22 +111,24 @@ def _snapshot(
 
 
 class _Visible:
-    """Which changes an all-jobs stream passes on. Keys see only their own jobs; a deleted
-    job's owner is unknown, so a key hears of a deletion only for a job its stream showed
-    (an admin, or open mode, hears of every deletion)."""
+    """Which changes an all-jobs stream passes on. Keys see only their own jobs, and hear of a
+    deletion of a job their stream showed, or (a stream resumed with `Last-Event-ID` has shown
+    nothing yet) of one whose tombstone says it was theirs. An admin, or open mode, hears of
+    every deletion."""
 
-    def __init__(self, caller: Caller, shown: list[str]) -> None:
-        self.everything = caller.admin
+    def __init__(self, jobs: JobService, caller: Caller, shown: list[str]) -> None:
+        self.jobs = jobs
+        self.caller = caller
         self.shown = set(shown)
 
     def passes(self, event: _JobEvent, job_id: str) -> bool:
-        if self.everything:
+        if self.caller.admin:
             return True
-        if event.deleted:
-            if job_id not in self.shown:
-                return False
-            self.shown.discard(job_id)
-            return True
+        if event.deleted:  # or another key's job: the two look the same
+            if job_id in self.shown:
+                self.shown.discard(job_id)
+                return True
+            return self.jobs.was_deleted(job_id, self.caller)
         self.shown.add(job_id)
         return True
 
@@ -174,7 +176,7 @@ async def _stream(
                 if job_id is None:
                     changes = []
                     chunk, shown = _snapshot(jobs, caller, journal, upto, snapshot_limit)
-                    visible = _Visible(caller, shown)
+                    visible = _Visible(jobs, caller, shown)
                     yield chunk
                 else:
                     changes = [(upto, job_id)]
@@ -219,10 +221,10 @@ async def all_job_events(
     first: list[_JobEvent | bytes]
     if resumed is None:
         chunk, shown = _snapshot(jobs, who, journal, cursor, limit)
-        first, visible = [chunk], _Visible(who, shown)
+        first, visible = [chunk], _Visible(jobs, who, shown)
     else:
         changes = journal.changes_after(resumed) or []
-        visible = _Visible(who, [])
+        visible = _Visible(jobs, who, [])
         first = []
         for number, changed in changes:
             event = _job_event(jobs, who, journal, changed, number)

@@ -52,6 +52,7 @@ from reelgate.scenarios.rules import NewJobFacts
 from reelgate.store.blob_storage import BlobSource, BlobStorage
 from reelgate.store.db import JobStore, StateFilter
 from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
+from reelgate.store.tombstones import TombstoneStore
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
 
@@ -112,6 +113,7 @@ class JobService:
         self._clock = clock
         self.idempotency = IdempotencyStore(store.engine, settings.idempotency_window_seconds)
         self.quotas = Quotas(retry_after_seconds=math.ceil(settings.poll_after_ms / 1000))
+        self.tombstones = TombstoneStore(store.engine)
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -325,9 +327,16 @@ class JobService:
             idempotency=idempotency,
         )
 
+    def was_deleted(self, job_id: str, caller: Caller) -> bool:
+        """Whether `job_id` was one of the caller's jobs and was deleted (in the last hour)."""
+        if self.store.get_job(job_id) is not None:  # it is there: someone else's
+            return False
+        tombstone = self.tombstones.find(job_id)
+        return tombstone is not None and caller.sees(tombstone.owner)
+
     def delete(self, job_id: str, caller: Caller) -> Job:
         job = self.get(job_id, caller)
-        self.store.delete_job(job_id)
+        self.store.delete_job(job_id, owner=job.owner, at=self._clock())
         self.blobs.delete_prefix(output_prefix(job_id))
         self.blobs.delete_prefix(input_prefix(job_id))
         self._on_change(job_id)

@@ -10,7 +10,8 @@ Runs in every `reelgate serve` process (a thread, like the workers). Each pass:
    wrote to for `ORPHAN_GRACE_SECONDS` (inputs are stored just before their job row is written,
    and an image's inputs wait for its render: young folders are work in progress);
 4. removes what dead processes of this host left in staging;
-5. forgets `Idempotency-Key` records older than their window.
+5. forgets `Idempotency-Key` records older than their window, and tombstones of deleted jobs
+   older than an hour (`store/tombstones.py`).
 
 Every step is idempotent, so processes sharing a database and a store may sweep at the same time.
 """
@@ -27,6 +28,7 @@ from reelgate.core.job_inputs import input_prefix, output_prefix
 from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.idempotency import IdempotencyStore
 from reelgate.store.retention import RetentionStore
+from reelgate.store.tombstones import TombstoneStore
 
 log = logging.getLogger("reelgate.retention")
 
@@ -43,9 +45,11 @@ class RetentionSweep:
         on_change: Callable[[str], None] = lambda _job_id: None,
         clock: Callable[[], float] = time.time,
         idempotency: IdempotencyStore | None = None,
+        tombstones: TombstoneStore | None = None,
     ) -> None:
         self.store = store
         self.idempotency = idempotency
+        self.tombstones = tombstones
         self.blobs = blobs
         self.settings = settings
         self._on_change = on_change
@@ -71,7 +75,7 @@ class RetentionSweep:
         """One pass; a step that fails is logged and tried again at the next pass."""
         steps = (
             self._backfill, self._expire, self._orphans, self.blobs.clear_staging,
-            self._forget_idempotency_keys,
+            self._forget_old_records,
         )  # fmt: skip
         for step in steps:
             if self._stopping.is_set():
@@ -81,9 +85,11 @@ class RetentionSweep:
             except Exception:
                 log.exception("retention sweep: %s failed", getattr(step, "__name__", step))
 
-    def _forget_idempotency_keys(self) -> None:
+    def _forget_old_records(self) -> None:
         if self.idempotency is not None:
             self.idempotency.sweep(self._clock())
+        if self.tombstones is not None:
+            self.tombstones.forget(self._clock())
 
     def _backfill(self) -> None:
         if self.settings.retention_seconds:

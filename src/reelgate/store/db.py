@@ -47,6 +47,7 @@ from reelgate.store.quotas import owner_usage, take_owners_turn
 from reelgate.store.recent_jobs import RecentJobs
 from reelgate.store.retry import retrying_store
 from reelgate.store.schema import assets, generations, jobs
+from reelgate.store.tombstones import bury
 from reelgate.store.usage import count_usage
 from reelgate.store.webhooks import enqueue_delivery
 
@@ -410,9 +411,13 @@ class JobStore:
                 video_seconds=0.0 if is_image else sum(g.seconds for g in produced),
             )
 
-    def delete_job(self, job_id: str) -> bool:
+    def delete_job(self, job_id: str, *, owner: str | None, at: float) -> bool:
+        """Delete the job (its generations and assets go with it), leaving a tombstone."""
         with self.engine.begin() as conn:
-            return conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount > 0
+            if conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount == 0:
+                return False
+            bury(conn, job_id, owner, at)
+            return True
 
     # -- writes from workers -------------------------------------------------------------------
 

@@ -158,3 +158,14 @@ idempotency_keys = Table(
     Column("job_id", String(64), nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# Deleted jobs, for an hour (0005): whose they were, so that an event stream resumed with
+# `Last-Event-ID` tells a key of the deletions it missed, and no other key of them.
+job_tombstones = Table(
+    "job_tombstones",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=True),
+    Column("deleted_at", Float, nullable=False),
+    Index("ix_job_tombstones_deleted_at", "deleted_at"),
+)
