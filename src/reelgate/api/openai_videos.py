@@ -6,7 +6,7 @@ Translates requests into `JobService` calls and renders canonical jobs as `Video
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -45,13 +45,13 @@ from reelgate.core.callers import Caller
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.idempotency import IdempotencyClaim
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.jobs import JobService, NewVideo, SourceVideo
-from reelgate.core.models import AssetVariant, Job, JobStatus
+from reelgate.core.jobs import DerivedVideo, JobService, NewVideo, SourceVideo
+from reelgate.core.models import AssetVariant, Job, JobStatus, Operation
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
+from reelgate.scenarios.grammar import Scenario
 from reelgate.scenarios.pace import poll_after_ms
 
-M = TypeVar("M", bound=BaseModel)
 ENVELOPE = OpenAIEnvelope()
 router = APIRouter(route_class=dialect_route(ENVELOPE), tags=["OpenAI Videos"])
 
@@ -213,15 +213,35 @@ async def _create_body(
     return body, await idempotency_claim(request, body)
 
 
-async def _derived_request(
-    request: Request, config: Settings, model: type[M]
-) -> tuple[M, SourceVideo, IdempotencyClaim | None]:
-    """Parameters and source video of an edit or extension (the source: an id or a file),
-    and the request's Idempotency-Key claim."""
+async def _derived_video(
+    operation: Operation,
+    request: Request,
+    jobs: JobService,
+    config: Settings,
+    webhook: str | None,
+    who: Caller,
+    scenario: Scenario | None,
+) -> Response:
+    """An edit or an extension (the source: `video[id]` or a file), made and answered."""
     body, claim = await _create_body(request, config)
     video = body.pop("video", None)
-    params = validate(model, body)
-    return params, _source_video(video), claim
+    if operation is Operation.EXTEND:
+        extension = validate(ExtendVideoBody, body)
+        prompt, extra_seconds = extension.prompt, int(extension.seconds)
+    else:
+        prompt, extra_seconds = validate(EditVideoBody, body).prompt, 0
+    new = DerivedVideo(
+        operation,
+        _source_video(video),
+        prompt,
+        DEFAULT_MODEL,
+        _allowed_size,
+        extra_seconds=extra_seconds,
+        webhook=webhook,
+        scenario=scenario,
+    )
+    job = await run_in_threadpool(jobs.derive, new, who, claim)
+    return _video_response(job, config)
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -311,19 +331,7 @@ async def edit_video(
     who: Who,
     scenario: RequestedScenario,
 ) -> Response:
-    params, source, claim = await _derived_request(request, config, EditVideoBody)
-    job = await run_in_threadpool(
-        jobs.edit,
-        source,
-        params.prompt,
-        DEFAULT_MODEL,
-        _allowed_size,
-        who,
-        webhook,
-        scenario,
-        claim,
-    )
-    return _video_response(job, config)
+    return await _derived_video(Operation.EDIT, request, jobs, config, webhook, who, scenario)
 
 
 @router.post(
@@ -344,20 +352,7 @@ async def extend_video(
     who: Who,
     scenario: RequestedScenario,
 ) -> Response:
-    params, source, claim = await _derived_request(request, config, ExtendVideoBody)
-    job = await run_in_threadpool(
-        jobs.extend,
-        source,
-        params.prompt,
-        int(params.seconds),
-        DEFAULT_MODEL,
-        _allowed_size,
-        who,
-        webhook,
-        scenario,
-        claim,
-    )
-    return _video_response(job, config)
+    return await _derived_video(Operation.EXTEND, request, jobs, config, webhook, who, scenario)
 
 
 @router.get(

@@ -88,6 +88,20 @@ class SourceVideo:
     upload: ClientFile | None = None
 
 
+@dataclass(frozen=True)
+class DerivedVideo:
+    """An edit (`Operation.EDIT`) or an extension (`Operation.EXTEND`) of a source video."""
+
+    operation: Operation
+    source: SourceVideo
+    prompt: str
+    model: str  # for an uploaded source; a stored one keeps its own model
+    choose_size: SizeChooser  # an uploaded source's (width, height) -> the size to make
+    extra_seconds: int = 0  # extensions: the seconds added
+    webhook: str | None = None  # as `NewVideo.webhook`
+    scenario: Scenario | None = None  # as `NewVideo.scenario`
+
+
 class JobService:
     def __init__(
         self,
@@ -278,52 +292,44 @@ class JobService:
             idempotency=idempotency,
         )
 
-    def edit(
-        self,
-        source: SourceVideo,
-        prompt: str,
-        model: str,
-        choose_size: SizeChooser,
-        caller: Caller,
-        webhook: str | None = None,
-        scenario: Scenario | None = None,
-        idempotency: IdempotencyClaim | None = None,
+    def derive(
+        self, new: DerivedVideo, caller: Caller, idempotency: IdempotencyClaim | None = None
     ) -> Job:
-        return self._derive(
-            Operation.EDIT,
-            source,
-            prompt,
-            model,
-            choose_size,
-            caller,
-            extra_seconds=0,
-            webhook=webhook,
-            scenario=scenario,
-            idempotency=idempotency,
+        """An edit or an extension of a completed video of the caller's, or of an upload."""
+        if (replayed := self._replayed(caller, idempotency)) is not None:
+            return replayed
+        job_id = new_job_id()
+        source, model, extra_seconds = new.source, new.model, new.extra_seconds
+        verb = "edited" if new.operation is Operation.EDIT else "extended"
+        if source.job_id is not None:
+            stored = self._completed_source(source.job_id, caller, verb)
+            base = {
+                "width": stored.spec.width,
+                "height": stored.spec.height,
+                "seconds": stored.spec.seconds,
+                "seed": stored.spec.seed,
+                "source_job_id": stored.id,
+            }
+            model = stored.model
+        else:
+            assert source.upload is not None
+            key, info = self.inputs.store_video(job_id, source.upload, "source-video")
+            seconds = max(1, math.ceil(info.duration - 1e-6))
+            width, height = even_size(*new.choose_size(info.width, info.height))
+            base = {"width": width, "height": height, "seconds": seconds, "source_video_key": key}
+        spec = VideoSpec(
+            prompt=new.prompt,
+            operation=new.operation,
+            extension_seconds=extra_seconds or None,
+            **{**base, "seconds": base["seconds"] + extra_seconds},
         )
-
-    def extend(
-        self,
-        source: SourceVideo,
-        prompt: str,
-        seconds: int,
-        model: str,
-        choose_size: SizeChooser,
-        caller: Caller,
-        webhook: str | None = None,
-        scenario: Scenario | None = None,
-        idempotency: IdempotencyClaim | None = None,
-    ) -> Job:
-        return self._derive(
-            Operation.EXTEND,
-            source,
-            prompt,
+        return self._enqueue(
+            job_id,
             model,
-            choose_size,
+            spec,
             caller,
-            extra_seconds=seconds,
-            webhook=webhook,
-            scenario=scenario,
+            webhook=new.webhook,
+            scenario=new.scenario,
             idempotency=idempotency,
         )
 
@@ -343,55 +349,6 @@ class JobService:
         return job
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _derive(
-        self,
-        operation: Operation,
-        source: SourceVideo,
-        prompt: str,
-        model: str,
-        choose_size: SizeChooser,
-        caller: Caller,
-        extra_seconds: int,
-        webhook: str | None = None,
-        scenario: Scenario | None = None,
-        idempotency: IdempotencyClaim | None = None,
-    ) -> Job:
-        if (replayed := self._replayed(caller, idempotency)) is not None:
-            return replayed
-        job_id = new_job_id()
-        verb = "edited" if operation is Operation.EDIT else "extended"
-        if source.job_id is not None:
-            stored = self._completed_source(source.job_id, caller, verb)
-            base = {
-                "width": stored.spec.width,
-                "height": stored.spec.height,
-                "seconds": stored.spec.seconds,
-                "seed": stored.spec.seed,
-                "source_job_id": stored.id,
-            }
-            model = stored.model
-        else:
-            assert source.upload is not None
-            key, info = self.inputs.store_video(job_id, source.upload, "source-video")
-            seconds = max(1, math.ceil(info.duration - 1e-6))
-            width, height = even_size(*choose_size(info.width, info.height))
-            base = {"width": width, "height": height, "seconds": seconds, "source_video_key": key}
-        spec = VideoSpec(
-            prompt=prompt,
-            operation=operation,
-            extension_seconds=extra_seconds or None,
-            **{**base, "seconds": base["seconds"] + extra_seconds},
-        )
-        return self._enqueue(
-            job_id,
-            model,
-            spec,
-            caller,
-            webhook=webhook,
-            scenario=scenario,
-            idempotency=idempotency,
-        )
 
     def _replayed(self, caller: Caller, claim: IdempotencyClaim | None) -> Job | None:
         """The job an earlier request with this Idempotency-Key made (None: the key is new);
