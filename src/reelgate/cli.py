@@ -139,12 +139,12 @@ def serve(
     from reelgate.app import create_app
 
     _configure_logging(log_level, settings.log_format)
-    _require_current_schema(settings)
+    keys_made = _require_current_schema(settings)
 
     registry = registry_or_exit(settings, console)
     test_double = check_scenarios_or_exit(settings, console)
     routing = [*routing_lines(settings, registry), *test_double]
-    console.print(banner(settings, routing, access_line(settings)))
+    console.print(banner(settings, routing, access_line(keys_made)))
     uvicorn.run(
         create_app(settings, registry),
         host=settings.host,
@@ -244,18 +244,24 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _require_current_schema(settings: Settings) -> None:
+def _require_current_schema(settings: Settings) -> int:
     """Refuse to start on a database with another schema, with the message saying what to run
-    (instead of a traceback from deep inside start-up)."""
+    (instead of a traceback from deep inside start-up); the number of API keys made, for the
+    banner, read while the database is open."""
     from reelgate.store.connect import open_store
+    from reelgate.store.keys import KeyStore
     from reelgate.store.migrate import SchemaMismatch
 
     try:
-        open_store(settings.database).close()
+        store = open_store(settings.database)
     except SchemaMismatch as exc:
         _fail(str(exc))
     except Exception as exc:  # unreachable database, bad URL
         _fail(f"cannot open the database: {exc}")
+    try:
+        return KeyStore(store.engine).count()
+    finally:
+        store.close()
 
 
 register_client_commands(cli)  # generate, jobs, image, usage (reelgate.cli_client)

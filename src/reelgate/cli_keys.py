@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from reelgate.cli_options import DatabaseOption, DataDirOption, settings_with
-from reelgate.config import Settings
 from reelgate.store.keys import KeyStore
 
 keys = typer.Typer(help="API keys: who may use this server, and how much.", no_args_is_help=True)
@@ -124,15 +123,8 @@ def revoke(
     console.print(f"Revoked {matching[0].name} ({matching[0].id}).")
 
 
-def access_line(settings: Settings) -> str:
+def access_line(keys_made: int) -> str:
     """The banner's word on who may use the server (start-up says when it is open)."""
-    from reelgate.store.connect import open_store
-
-    store = open_store(settings.database)
-    try:
-        keys_made = KeyStore(store.engine).count()
-    finally:
-        store.close()
     if keys_made == 0:
         return (
             "[yellow]open mode: no API keys, anyone who can reach this address may use it "
