@@ -30,7 +30,7 @@ from reelgate.api import (
 from reelgate.api.auth import AuthMiddleware
 from reelgate.api.body_limits import BodyLimitMiddleware
 from reelgate.api.dialect import DialectPrefixes, mounted_copy
-from reelgate.api.fast_routes import FastRoute, ShortcutFastAPI, put_first
+from reelgate.api.fast_routes import FastRoute, ShortcutFastAPI
 from reelgate.api.image_links import ImageLinks, load_or_create_secret
 from reelgate.api.key_ring import KeyRing
 from reelgate.api.recordings_log import RequestLog
@@ -182,7 +182,7 @@ def create_app(
     )
     app.include_router(azure_openai_style, prefix="/openai/v1")
     # Status polls and content downloads (a ranged download is a request a MiB), matched before
-    # FastAPI's routes (api/fast_routes.py) and ahead of FastAPI's own layers.
+    # FastAPI's routes and its own layers (api/fast_routes.py).
     shortcuts = tuple(
         FastRoute(prefix + path, endpoint, openai_videos.ENVELOPE)
         for prefix in ("/v1", "/openai/v1")
@@ -191,7 +191,6 @@ def create_app(
             ("/videos/{video_id}/content", openai_videos.video_content_fast),
         )
     )
-    put_first(app, *shortcuts)
     # A GET the route answers without reading a body has no use for the body limit.
     app.take_shortcuts(shortcuts, skipping=(BodyLimitMiddleware,))
     prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)

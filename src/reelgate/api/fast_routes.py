@@ -55,12 +55,6 @@ class FastRoute(Route):
         await response(scope, receive, send)
 
 
-def put_first(app: FastAPI, *routes: FastRoute) -> None:
-    """Match `routes` before every route FastAPI knows of."""
-    existing: list[Any] = app.router.routes
-    existing[:0] = routes
-
-
 async def _matched_route(scope: Scope, receive: Receive, send: Send) -> None:
     """The matched route, with the app's exception handlers (a busy database or a failing disk
     answers 503 in the dialect's envelope, as on FastAPI's way) until the answer has started."""
@@ -101,8 +95,13 @@ class ShortcutFastAPI(FastAPI):
     _skipped: tuple[type, ...] = ()
     _shortcut_stack: ASGIApp | None = None
 
+    @property
+    def shortcuts(self) -> tuple[FastRoute, ...]:
+        return self._shortcuts
+
     def take_shortcuts(self, routes: tuple[FastRoute, ...], *, skipping: tuple[type, ...]) -> None:
-        """Answer `routes` through the app's middleware less the classes in `skipping`."""
+        """Answer `routes`, matched before anything else, through the app's middleware less the
+        classes in `skipping`."""
         self._shortcuts = routes
         self._skipped = skipping
 
