@@ -1,5 +1,5 @@
 """Allows `python -m reelgate`."""
 
-from reelgate.cli import main
+from reelgate.cli.main import main
 
 main()

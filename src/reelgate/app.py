@@ -13,35 +13,27 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from reelgate import __version__
-from reelgate.api import (
-    app_api,
-    azure_images,
-    azure_videos,
-    job_events,
-    metrics,
-    models,
-    openai_images,
-    openai_videos,
-    recordings,
-    session_api,
-    usage_api,
-    webhooks_api,
-)
-from reelgate.api.auth import AuthMiddleware
-from reelgate.api.body_limits import BodyLimitMiddleware
-from reelgate.api.dialect import DialectPrefixes, mounted_copy
-from reelgate.api.fast_routes import FastRoute, ShortcutFastAPI
-from reelgate.api.image_links import ImageLinks, load_or_create_secret
-from reelgate.api.key_ring import KeyRing
-from reelgate.api.recordings_log import RequestLog
-from reelgate.api.recordings_middleware import RecordingMiddleware
-from reelgate.api.request_rates import RequestRates
-from reelgate.api.server_faults import install_fault_handlers
+from reelgate.api import app as app_api
+from reelgate.api import azure, openai
+from reelgate.api.access.auth import AuthMiddleware
+from reelgate.api.access.key_ring import KeyRing
+from reelgate.api.access.request_rates import RequestRates
+from reelgate.api.images.links import ImageLinks, load_or_create_secret
+from reelgate.api.recordings.log import RequestLog
+from reelgate.api.recordings.middleware import RecordingMiddleware
+from reelgate.api.server import metrics
+from reelgate.api.server.body_limits import BodyLimitMiddleware
+from reelgate.api.server.envelopes import DialectPrefixes
+from reelgate.api.server.faults import install_fault_handlers
+from reelgate.api.short_way.routes import ShortcutFastAPI
 from reelgate.config import Settings
+from reelgate.core.catalog import ModelCatalog
 from reelgate.core.content_filter import ContentFilter
+from reelgate.core.deliveries import DeliveryService
 from reelgate.core.events import JobEvents
 from reelgate.core.images import ImageService
 from reelgate.core.jobs import JobService
+from reelgate.core.usage import UsageService
 from reelgate.core.webhooks import load_or_create_secret as load_webhook_secret
 from reelgate.observability.metrics import Metrics
 from reelgate.observability.middleware import ObservabilityMiddleware
@@ -118,9 +110,8 @@ def create_app(
         )
         app.state.settings = settings
         app.state.events = events
-        app.state.webhooks = webhooks
-        app.state.deliveries = deliveries
-        app.state.usage = UsageStore(store.engine)
+        app.state.deliveries = DeliveryService(webhooks, wake_sender=deliveries.wake)
+        app.state.usage = UsageService(UsageStore(store.engine), settings.prices)
         app.state.keyring = KeyRing(KeyStore(store.engine))
         app.state.keyring.load()
         app_metrics.watch_store(store, webhooks)
@@ -172,41 +163,14 @@ def create_app(
         app.state.recordings = RequestLog(settings.record_requests_max, time.time)
         app.add_middleware(RecordingMiddleware, log=app.state.recordings)
     app.add_middleware(ObservabilityMiddleware, metrics=app_metrics)
-    app.include_router(openai_videos.router, prefix="/v1")
-    prefixes.add("/v1", openai_videos.ENVELOPE)
-    app.include_router(azure_videos.router, prefix="/openai/v1")
-    prefixes.add("/openai/v1", azure_videos.ENVELOPE)
-    # Azure also serves the OpenAI Videos API, OpenAI's envelope included: the same routes.
-    azure_openai_style = mounted_copy(
-        openai_videos.router, operation_prefix="Azure_", tags=["Azure OpenAI videos (OpenAI style)"]
-    )
-    app.include_router(azure_openai_style, prefix="/openai/v1")
-    # Status polls and content downloads (a ranged download is a request a MiB), matched before
-    # FastAPI's routes and its own layers (api/fast_routes.py).
-    shortcuts = tuple(
-        FastRoute(prefix + path, endpoint, openai_videos.ENVELOPE)
-        for prefix in ("/v1", "/openai/v1")
-        for path, endpoint in (
-            ("/videos/{video_id}", openai_videos.retrieve_video),
-            ("/videos/{video_id}/content", openai_videos.video_content_fast),
-        )
-    )
-    # A GET the route answers without reading a body has no use for the body limit.
-    app.take_shortcuts(shortcuts, skipping=(BodyLimitMiddleware,))
-    prefixes.add("/openai/v1/videos", openai_videos.ENVELOPE)
-    app.state.providers = registry
-    app.include_router(models.router, prefix="/v1")
-    app.include_router(openai_images.router, prefix="/v1")
-    app.include_router(azure_images.router, prefix="/openai/v1")
-    prefixes.add("/openai/v1/images", azure_images.ENVELOPE)
-    app.include_router(app_api.router, prefix="/api")
-    app.include_router(job_events.router, prefix="/api")
-    app.include_router(webhooks_api.router, prefix="/api")
-    app.include_router(usage_api.router, prefix="/api")
-    app.include_router(session_api.router, prefix="/api")
-    app.include_router(recordings.router, prefix="/api")
+    # One line a dialect: each mounts its routers and names its prefixes' error envelope.
+    openai.mount(app, prefixes)  # /v1: videos, images, models
+    azure.mount(app, prefixes)  # /openai/v1: video jobs, images, and OpenAI's videos API
+    app_api.mount(app, prefixes)  # /api: the app API of seed 004, events, webhooks, usage
+    # A GET the short way answers without reading a body has no use for the body limit.
+    app.skip_on_shortcuts(BodyLimitMiddleware)
+    app.state.models = ModelCatalog(registry)  # GET /v1/models
     app.include_router(metrics.router)
-    prefixes.add("/api", app_api.ENVELOPE)
 
     async def unrouted_error(request: Request, exc: Exception) -> Response:
         """Errors raised before a route ran (no such path, wrong method), in the path's dialect."""

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from reelgate.api.job_journal import ChangeJournal
+from reelgate.api.app.journal import ChangeJournal
 from reelgate.app import create_app
 from reelgate.config import Settings
 from reelgate.core.events import JobEvents

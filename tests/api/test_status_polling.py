@@ -1,5 +1,5 @@
 """Status polling (and content downloads) run on plain Starlette routes ahead of FastAPI's
-(api/fast_routes.py), and polls read jobs from memory between commits (store/recent_jobs.py);
+(api/short_way/routes.py), and polls read jobs from memory between commits (store/recent_jobs.py);
 they must answer exactly as the documented routes would, and never from a stale copy."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.responses import Response
 from starlette.testclient import TestClient
 
-from reelgate.api.fast_routes import FastRoute
-from reelgate.api.openai_videos import ENVELOPE, retrieve_video, video_content_fast
+from reelgate.api.openai.videos import ENVELOPE, retrieve_video, video_content_fast
+from reelgate.api.short_way.routes import FastRoute
 from reelgate.app import create_app
 from reelgate.config import Settings
 from tests.conftest import wait_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from reelgate.api.bodies import MAX_FILES
+from reelgate.api.parsing.bodies import MAX_FILES
 
 
 def test_too_many_file_parts_are_a_400_not_a_spool(http: httpx.Client) -> None:

@@ -253,7 +253,7 @@ def test_requests_per_minute_are_limited_in_each_dialect(
     assert int(azure.headers["retry-after"]) >= 1
     app = httpx.get(f"{server.base_url}/api/jobs", headers=bearer(keys.limited))
     assert app.status_code == 429 and "requests per minute" in app.json()["detail"]
-    # Polls and downloads take a shorter way through the server (api/fast_routes.py): the
+    # Polls and downloads take a shorter way through the server (api/short_way/routes.py): the
     # same window counts them.
     for path in ("/v1/videos/video_x", "/v1/videos/video_x/content"):
         shortcut = httpx.get(f"{server.base_url}{path}", headers=bearer(keys.limited))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from reelgate.api.recordings_log import Recording, RequestLog
+from reelgate.api.recordings.log import Recording, RequestLog
 from reelgate.core.callers import OPEN, Caller
 from tests.media_checks import png_bytes
 from tests.scenarios.conftest import HEADER, JOBS, curl, last_seq, recorded

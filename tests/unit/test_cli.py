@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from reelgate.cli import banner
+from reelgate.cli.serve import banner
 from reelgate.config import Settings
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reelgate.api.azure_errors import AzureEnvelope
-from reelgate.api.openai_errors import OpenAIEnvelope
+from reelgate.api.azure.errors import AzureEnvelope
+from reelgate.api.openai.errors import OpenAIEnvelope
 from reelgate.core.errors import Conflict, ModerationRejected, NotFound
 from tests.conftest import SPECS, SpecSchemas
 

@@ -15,8 +15,8 @@ import yaml
 from PIL import Image
 from sqlalchemy import Engine
 
-from reelgate.api.image_families import resolve
-from reelgate.api.image_links import ImageLinks, load_or_create_secret
+from reelgate.api.images.families import resolve
+from reelgate.api.images.links import ImageLinks, load_or_create_secret
 from reelgate.config import Settings
 from reelgate.core.content_filter import ContentFilter, ContentFilterConfig, PromptBlocked
 from reelgate.core.errors import InvalidRequest, NotFound

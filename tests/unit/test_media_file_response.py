@@ -15,8 +15,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from reelgate.api import cached_reads
-from reelgate.api.content import MediaFileResponse
+from reelgate.api.content import cached_reads
+from reelgate.api.content.responses import MediaFileResponse
 
 KIB, MIB = 1024, 1024 * 1024
 SIZE = 6 * MIB + 123  # above the 4 MiB a range is read at once below

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reelgate.api.bodies import fold_form
-from reelgate.api.openai_errors import quote_list, translate_validation
+from reelgate.api.openai.errors import quote_list, translate_validation
+from reelgate.api.parsing.bodies import fold_form
 
 
 def test_supported_values_are_listed_the_openai_way():

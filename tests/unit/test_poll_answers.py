@@ -6,7 +6,7 @@ from pathlib import Path
 
 from starlette.responses import JSONResponse, Response
 
-from reelgate.api.poll_answers import PollAnswers
+from reelgate.api.short_way.poll_answers import PollAnswers
 from reelgate.config import Settings
 from reelgate.core.models import Job, VideoSpec
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reelgate.cli import cli
+from reelgate.cli.main import cli
 from reelgate.providers.registry import UnknownModel, registry_from_routing
 from reelgate.providers.routing import RoutingError, load_routing
 

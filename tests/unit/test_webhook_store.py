@@ -8,10 +8,11 @@ import json
 import pytest
 from sqlalchemy import Engine
 
+from reelgate.core.deliveries import Attempt
 from reelgate.core.ids import new_generation_id, new_job_id
 from reelgate.core.models import Generation, Job, JobError, JobStatus, VideoSpec
 from reelgate.store.db import JobStore, JobTiming
-from reelgate.store.webhooks import Attempt, WebhookStore
+from reelgate.store.webhooks import WebhookStore
 
 HOOK = "https://hooks.example.com/reelgate"
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
 from reelgate.core.callers import Caller
 
@@ -43,6 +44,12 @@ class ApiKey:
             max_concurrent=self.max_concurrent,
             daily_seconds=self.daily_seconds,
         )
+
+
+class KeyRecords(Protocol):
+    """Where the keys are kept (`store/keys.py`): what a key check reads."""
+
+    def all(self) -> list[ApiKey]: ...
 
 
 def new_key_id() -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from reelgate.config import Settings
+from reelgate.core.content import MediaSource
 from reelgate.core.content_filter import ContentFilter, FilterVerdict
 from reelgate.core.errors import InvalidRequest, ModerationRejected, NotFound, UpstreamFailed
 from reelgate.core.idempotency import IdempotencyClaim, earlier_job_id, made_by_key_gone
@@ -46,7 +47,7 @@ from reelgate.media.image_files import (
 from reelgate.providers.base import ImageProvider, ImageTask, PartialImageSink, RenderedImage
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import UpstreamError
-from reelgate.store.blob_storage import BlobSource, BlobStorage
+from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.db import JobStore
 from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
 
@@ -301,7 +302,7 @@ class ImageService:
         """Forget a prepared request that will not be rendered (its stored inputs)."""
         self.blobs.delete_prefix(input_prefix(prepared.job_id))
 
-    def image_file(self, generation_id: str) -> tuple[Asset, BlobSource]:
+    def image_file(self, generation_id: str) -> tuple[Asset, MediaSource]:
         """The stored file of one image, by its generation id."""
         job_id = self.store.job_id_of_generation(generation_id, kind=JobKind.IMAGE)
         job = self.store.get_job(job_id, with_generations=True) if job_id else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from reelgate.config import Settings
 from reelgate.core.callers import Caller
+from reelgate.core.content import MediaSource
 from reelgate.core.content_filter import ContentFilter
 from reelgate.core.errors import (
     Conflict,
@@ -40,6 +41,7 @@ from reelgate.core.models import (
     JobKind,
     JobStatus,
     Operation,
+    StateFilter,
     VideoSpec,
 )
 from reelgate.core.quotas import Quotas
@@ -49,8 +51,8 @@ from reelgate.providers.registry import ProviderRegistry, UnknownModel
 from reelgate.scenarios.choice import Scenarios
 from reelgate.scenarios.grammar import Scenario
 from reelgate.scenarios.rules import NewJobFacts
-from reelgate.store.blob_storage import BlobSource, BlobStorage
-from reelgate.store.db import JobStore, StateFilter
+from reelgate.store.blob_storage import BlobStorage
+from reelgate.store.db import JobStore
 from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
 from reelgate.store.tombstones import TombstoneStore
 
@@ -162,7 +164,7 @@ class JobService:
 
     def content(
         self, job_id: str, caller: Caller, variant: AssetVariant, index: int = 0
-    ) -> tuple[Asset, BlobSource]:
+    ) -> tuple[Asset, MediaSource]:
         """The stored file of one asset of one generation, or why there is none."""
         job = self.get(job_id, caller, with_generations=True)
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
@@ -192,7 +194,7 @@ class JobService:
 
     def generation_content(
         self, generation_id: str, caller: Caller, variant: AssetVariant
-    ) -> tuple[Asset, BlobSource]:
+    ) -> tuple[Asset, MediaSource]:
         job, generation = self.generation(generation_id, caller)
         self._check_not_expired(job, f"Generation '{generation_id}'")
         return self._stored(generation, variant, f"Generation '{generation_id}'")
@@ -213,7 +215,7 @@ class JobService:
 
     def _stored(
         self, generation: Generation | None, variant: AssetVariant, owner: str
-    ) -> tuple[Asset, BlobSource]:
+    ) -> tuple[Asset, MediaSource]:
         asset = generation.assets.get(variant) if generation else None
         if asset is None:
             raise NotFound(f"{owner} has no {variant.value} content.", param="variant")

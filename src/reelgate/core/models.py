@@ -43,6 +43,10 @@ class Phase(StrEnum):
     PROCESSING = "processing"
 
 
+# (status, phases): jobs in that status, in one of those phases (None: any phase).
+StateFilter = tuple[JobStatus, tuple[Phase | None, ...] | None]
+
+
 class AssetVariant(StrEnum):
     VIDEO = "video"
     VIDEO_LOW = "video_low"  # a smaller re-encode (Azure's quality=low)

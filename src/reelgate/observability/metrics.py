@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from reelgate.store.db import JobStore, JobTiming
+from reelgate.store.db import JobStore
+from reelgate.store.job_final import JobTiming
 from reelgate.store.webhooks import WebhookStore
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)

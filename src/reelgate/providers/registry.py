@@ -8,24 +8,16 @@ to ask it for, which provider comes next when one refuses, and how many jobs eac
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from reelgate.core.catalog import ListedModel
 from reelgate.providers.base import ImageProvider, VideoProvider
 from reelgate.providers.routing import PREVIEW, Routing
+from reelgate.providers.types import PROVIDER_TYPES
 
 
 class UnknownModel(KeyError):
     """The routing file has no such model."""
-
-
-@dataclass(frozen=True)
-class ListedModel:
-    """A model as `GET /v1/models` lists it."""
-
-    name: str
-    kind: str  # video | image
-    provider: str
 
 
 # Listed when no routing file is configured (the preview engine answers every name anyway).
@@ -156,19 +148,16 @@ def registry_from_routing(routing: Routing | None) -> ProviderRegistry:
     """The registry for a routing file (None: the preview engine for everything)."""
     if routing is None:
         return default_registry()
-    from reelgate.providers.azure_jobs import AzureJobsProvider
-    from reelgate.providers.openai_compat import OpenAICompatProvider
     from reelgate.providers.preview.image import PreviewImageProvider
     from reelgate.providers.preview.video import PreviewVideoProvider
-    from reelgate.providers.veo import VeoProvider
 
-    kinds = {"openai": OpenAICompatProvider, "azure-jobs": AzureJobsProvider, "veo": VeoProvider}
     video: list[VideoProvider] = [PreviewVideoProvider()]
     images: list[ImageProvider] = [PreviewImageProvider()]
     for name, config in routing.providers.items():
-        provider = kinds[config.type](name, config)
+        kind = PROVIDER_TYPES[config.type]
+        provider = kind.load()(name, config)
         video.append(provider)
-        if isinstance(provider, OpenAICompatProvider):
+        if kind.images:
             images.append(provider)
     return ProviderRegistry(
         video, default=PREVIEW, image_providers=images, default_image=PREVIEW, routing=routing

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reelgate.providers.types import PROVIDER_TYPES
 from reelgate.yaml_lines import ConfigFileError, line_of, load_with_lines
 
 PREVIEW = "preview"  # the built-in engine; always available, never declared
-PROVIDER_TYPES = ("openai", "azure-jobs", "veo")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SIZE = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
 
@@ -41,7 +41,7 @@ class _Strict(BaseModel):
 class ProviderConfig(_Strict):
     """One upstream connection."""
 
-    type: Literal["openai", "azure-jobs", "veo"]
+    type: str  # one of PROVIDER_TYPES (providers/types.py)
     base_url: str
     # The NAME of the environment variable holding the key (never the key itself).
     api_key_env: str | None = None
@@ -56,6 +56,14 @@ class ProviderConfig(_Strict):
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     max_poll_interval_seconds: float = Field(default=30.0, gt=0)
     max_wait_seconds: float = Field(default=3600.0, gt=0)  # give up on an upstream job after
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in PROVIDER_TYPES:
+            known = ", ".join(repr(name) for name in PROVIDER_TYPES)
+            raise ValueError(f"unknown provider type {value!r} (known: {known})")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -184,11 +192,20 @@ def _check_references(path: Path, parsed: RoutingFile, lines: dict[tuple[Any, ..
                 )
             seen.add(target.provider)
             config = parsed.providers.get(target.provider)
-            if route.kind == "image" and config is not None and config.type != "openai":
-                raise RoutingError(
-                    f"{path}, line {line}: {_dotted((*where, 'provider'))}: image models need an "
-                    f"'openai' provider, {target.provider!r} is {config.type!r}"
-                )
+            if route.kind == "image" and config is not None:
+                _check_serves_images(path, line, where, target.provider, config.type)
+
+
+def _check_serves_images(
+    path: str | Path, line: int, where: tuple[Any, ...], provider: str, kind: str
+) -> None:
+    if PROVIDER_TYPES[kind].images:
+        return
+    serving = " or ".join(repr(name) for name, entry in PROVIDER_TYPES.items() if entry.images)
+    raise RoutingError(
+        f"{path}, line {line}: {_dotted((*where, 'provider'))}: image models need an "
+        f"{serving} provider, {provider!r} is {kind!r}"
+    )
 
 
 def _dotted(location: tuple[Any, ...]) -> str:

@@ -18,8 +18,9 @@ from collections.abc import Callable
 import httpx
 
 from reelgate.config import Settings
+from reelgate.core.deliveries import Attempt, Delivery
 from reelgate.core.webhooks import allowed_networks, resolve_target, retry_delay, signed_headers
-from reelgate.store.webhooks import Attempt, Delivery, WebhookStore
+from reelgate.store.webhooks import WebhookStore
 
 log = logging.getLogger("reelgate.webhooks")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Generator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,6 +37,12 @@ class RemoteBlob:
     key: str
     size: int
     serve: Literal["proxy", "redirect"]
+
+    def presigned_url(self, *, media_type: str, disposition: str) -> str:
+        return self.store.presigned_url(self.key, media_type=media_type, disposition=disposition)
+
+    def open_range(self, start: int, end: int) -> Generator[bytes, None, None]:
+        return self.store.open_range(self.key, start, end)
 
 
 # What a content route answers with: a local file (FileResponse) or an object-store blob.

@@ -6,42 +6,43 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
     and_,
-    bindparam,
     delete,
     false,
     func,
-    insert,
     or_,
     select,
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from reelgate.core.models import (
     Asset,
     AssetVariant,
     Generation,
-    ImageSpec,
     Job,
     JobError,
     JobKind,
     JobStatus,
     Phase,
-    VideoSpec,
+    StateFilter,
 )
 from reelgate.core.quotas import Admission
-from reelgate.core.webhooks import EVENT_TYPES
-from reelgate.store.idempotency import KeyAlreadyClaimed
-from reelgate.store.idempotency import record as record_idempotency
+from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
+from reelgate.store.job_rows import (
+    INSERT_JOB,
+    JOB_BY_ID,
+    claim_idempotency_key,
+    insert_generations,
+    job_from_row,
+    job_row,
+    state_condition,
+)
 from reelgate.store.migrate import upgrade
 from reelgate.store.quotas import owner_usage, take_owners_turn
 from reelgate.store.recent_jobs import RecentJobs
@@ -49,179 +50,6 @@ from reelgate.store.retry import retrying_store
 from reelgate.store.schema import assets, generations, jobs
 from reelgate.store.tombstones import bury
 from reelgate.store.usage import count_usage
-from reelgate.store.webhooks import enqueue_delivery
-
-# Built once: status polling is the most frequent call, and building the statement is not free.
-_JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
-# Executed with a row of parameters, so SQLAlchemy compiles it once (`.values(**row)` would
-# build and compile a new statement for every job).
-_INSERT_JOB = insert(jobs)
-_INSERT_GENERATION = insert(generations)
-_INSERT_ASSET = insert(assets)
-
-
-# (status, phases): jobs in that status, in one of those phases (None: any phase).
-StateFilter = tuple[JobStatus, tuple[Phase | None, ...] | None]
-
-
-def _state_condition(state: StateFilter) -> ColumnElement[bool]:
-    status, phases = state
-    condition = jobs.c.status == status.value
-    if phases is None:
-        return condition
-    named = [phase.value for phase in phases if phase is not None]
-    phase_match = jobs.c.phase.in_(named)
-    if None in phases:
-        phase_match = or_(phase_match, jobs.c.phase.is_(None))
-    return and_(condition, phase_match)
-
-
-def _job_from_row(row: RowMapping, generation_rows: Iterable[Generation] = ()) -> Job:
-    error = None
-    if row["error_code"] is not None:
-        error = JobError(code=row["error_code"], message=row["error_message"] or "")
-    kind = JobKind(row["kind"])
-    spec_model = ImageSpec if kind is JobKind.IMAGE else VideoSpec
-    return Job(
-        id=row["id"],
-        owner=row["owner"],
-        kind=kind,
-        model=row["model"],
-        provider=row["provider"],
-        spec=spec_model.model_validate_json(row["spec"]),
-        status=JobStatus(row["status"]),
-        phase=Phase(row["phase"]) if row["phase"] else None,
-        progress=row["progress"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        completed_at=row["completed_at"],
-        expires_at=row["expires_at"],
-        error=error,
-        upstream_ref=row["upstream_ref"],
-        attempts=row["attempts"],
-        lease_until=row["lease_until"],
-        lease_owner=row["lease_owner"],
-        idempotency_key=row["idempotency_key"],
-        remixed_from=row["remixed_from"],
-        webhook=row["webhook_url"],
-        generations=tuple(generation_rows),
-    )
-
-
-def _job_row(job: Job) -> dict[str, Any]:
-    """The jobs-table row of a job being recorded. A job may be born finished: refused by the
-    content filter (failed), or an image made while its request waited (completed)."""
-    return {
-        "id": job.id,
-        "owner": job.owner,
-        "kind": job.kind.value,
-        "model": job.model,
-        "provider": job.provider,
-        "spec": job.spec.model_dump_json(),
-        "status": job.status.value,
-        "phase": None,
-        "progress": job.progress,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "completed_at": job.completed_at,
-        "error_code": job.error.code if job.error else None,
-        "error_message": job.error.message if job.error else None,
-        "idempotency_key": job.idempotency_key,
-        "remixed_from": job.remixed_from,
-        "webhook_url": job.webhook,
-        # On a queued job: not before this time (a scenario's `queued=`; see `claim_job`).
-        "lease_until": job.lease_until,
-    }
-
-
-def _insert_generations(conn: Connection, job_id: str, produced: list[Generation]) -> None:
-    for generation in produced:
-        conn.execute(
-            _INSERT_GENERATION,
-            {
-                "id": generation.id,
-                "job_id": job_id,
-                "idx": generation.index,
-                "width": generation.width,
-                "height": generation.height,
-                "seconds": generation.seconds,
-                "revised_prompt": generation.revised_prompt,
-            },
-        )
-        rows = [
-            {
-                "generation_id": generation.id,
-                "variant": asset.variant.value,
-                "media_type": asset.media_type,
-                "size": asset.size,
-                "sha256": asset.sha256,
-                "blob_key": asset.blob_key,
-            }
-            for asset in generation.assets.values()
-        ]
-        if rows:
-            conn.execute(_INSERT_ASSET, rows)
-
-
-def _claim_idempotency_key(conn: Connection, job: Job, claim: tuple[str, str] | None) -> None:
-    """Record which job a request's Idempotency-Key made, in the job's own transaction; a twin
-    request that got there first makes the whole transaction roll back (no job either)."""
-    if claim is None:
-        return
-    key, fingerprint = claim
-    try:
-        record_idempotency(
-            conn, owner=job.owner, key=key, fingerprint=fingerprint, job_id=job.id,
-            now=job.created_at,
-        )  # fmt: skip
-    except IntegrityError:
-        raise KeyAlreadyClaimed(key) from None
-
-
-@dataclass(frozen=True)
-class JobTiming:
-    """A job was claimed or finished: what metrics need, told after the transaction commits."""
-
-    event: str  # claimed | completed | failed
-    provider: str
-    created_at: float
-    started_at: float | None
-    completed_at: float | None
-
-
-# What a finishing UPDATE returns, for usage, webhooks and timings.
-_FINISHED_COLUMNS = (
-    jobs.c.id, jobs.c.owner, jobs.c.kind, jobs.c.model, jobs.c.provider, jobs.c.webhook_url,
-    jobs.c.created_at, jobs.c.started_at,
-)  # fmt: skip
-
-
-def _on_final(
-    conn: Connection,
-    row: Mapping[str, Any],
-    status: JobStatus,
-    now: float,
-    video_seconds: float = 0.0,
-) -> None:
-    """In the transaction that makes a job final: count it and store its webhook event."""
-    failed = status is not JobStatus.COMPLETED
-    count_usage(
-        conn,
-        owner=row["owner"],
-        model=row["model"],
-        at=now,
-        failures=int(failed),
-        video_seconds=video_seconds,
-    )
-    if row["webhook_url"] and row["kind"] == JobKind.VIDEO.value:
-        enqueue_delivery(
-            conn,
-            job_id=row["id"],
-            owner=row["owner"],
-            url=row["webhook_url"],
-            event_type=EVENT_TYPES[status],
-            now=now,
-        )
 
 
 @retrying_store  # each public method is one transaction: a lock conflict runs it again
@@ -264,11 +92,11 @@ class JobStore:
 
     def _read_job(self, job_id: str, *, with_generations: bool) -> Job | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_JOB_BY_ID, {"job_id": job_id}).mappings().first()
+            row = conn.execute(JOB_BY_ID, {"job_id": job_id}).mappings().first()
             if row is None:
                 return None
             gens = self._generations(conn, [job_id]).get(job_id, []) if with_generations else []
-            return _job_from_row(row, gens)
+            return job_from_row(row, gens)
 
     def list_jobs(
         self,
@@ -291,7 +119,7 @@ class JobStore:
         if owner is not None:
             query = query.where(jobs.c.owner == owner)
         if states is not None:
-            query = query.where(or_(false(), *(_state_condition(state) for state in states)))
+            query = query.where(or_(false(), *(state_condition(state) for state in states)))
         if after is not None:
             query = query.where(jobs.c.id < after if descending else jobs.c.id > after)
         backwards = before is not None
@@ -303,7 +131,7 @@ class JobStore:
             fetched = conn.execute(query.limit(limit + 1)).mappings().all()
             has_more, rows = len(fetched) > limit, fetched[:limit]
             gens = self._generations(conn, [r["id"] for r in rows]) if with_generations else {}
-        page = [_job_from_row(row, gens.get(row["id"], [])) for row in rows]
+        page = [job_from_row(row, gens.get(row["id"], [])) for row in rows]
         return (page[::-1] if backwards else page), has_more
 
     def status_counts(self) -> tuple[dict[str, int], float | None]:
@@ -378,14 +206,14 @@ class JobStore:
         with self.engine.begin() as conn:
             if owner is not None:
                 take_owners_turn(conn, owner)
-            conn.execute(_INSERT_JOB, {**_job_row(job), "attempts": 0})
-            _claim_idempotency_key(conn, job, idempotency)
+            conn.execute(INSERT_JOB, {**job_row(job), "attempts": 0})
+            claim_idempotency_key(conn, job, idempotency)
             if admission is not None and owner is not None:
                 admission(owner_usage(conn, owner, job.created_at, besides=job.id))
             count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
             if job.status.finished:  # refused by the content filter: final at birth
                 row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
-                _on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
+                on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
 
     def insert_finished_job(
         self,
@@ -397,9 +225,9 @@ class JobStore:
         """Record a job that was run while its request waited (images), with its outputs, in one
         transaction: it is never queued, so no worker can claim it."""
         with self.engine.begin() as conn:
-            conn.execute(_INSERT_JOB, {**_job_row(job), "attempts": 1})
-            _claim_idempotency_key(conn, job, idempotency)
-            _insert_generations(conn, job.id, produced)
+            conn.execute(INSERT_JOB, {**job_row(job), "attempts": 1})
+            claim_idempotency_key(conn, job, idempotency)
+            insert_generations(conn, job.id, produced)
             is_image = job.kind is JobKind.IMAGE
             count_usage(
                 conn,
@@ -471,7 +299,7 @@ class JobStore:
         if row is None:
             return None
         self._observe("claimed", row)
-        return _job_from_row(row)
+        return job_from_row(row)
 
     def heartbeat(
         self,
@@ -553,7 +381,7 @@ class JobStore:
                         lease_owner=None,
                         lease_until=None,
                     )
-                    .returning(*_FINISHED_COLUMNS)
+                    .returning(*FINISHED_COLUMNS)
                 )
                 .mappings()
                 .first()
@@ -561,9 +389,9 @@ class JobStore:
             if finished is None:
                 return False
             conn.execute(delete(generations).where(generations.c.job_id == job_id))
-            _insert_generations(conn, job_id, produced)
+            insert_generations(conn, job_id, produced)
             seconds = sum(g.seconds for g in produced)
-            _on_final(conn, finished, JobStatus.COMPLETED, now, video_seconds=seconds)
+            on_final(conn, finished, JobStatus.COMPLETED, now, video_seconds=seconds)
         self._observe("completed", finished, now)
         return True
 
@@ -608,14 +436,14 @@ class JobStore:
                         error_message=error.message,
                         lease_owner=None,
                         lease_until=None,
-                    ).returning(*_FINISHED_COLUMNS)
+                    ).returning(*FINISHED_COLUMNS)
                 )
                 .mappings()
                 .first()
             )
             if failed is None:
                 return False
-            _on_final(conn, failed, status, now)
+            on_final(conn, failed, status, now)
         self._observe("failed", failed, now)
         return True
 

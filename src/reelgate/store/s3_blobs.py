@@ -10,7 +10,7 @@ half-written blob is never served, as with the file store. Work in progress stay
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +206,7 @@ class S3BlobStore:
             ExpiresIn=self.presign_seconds,
         )
 
-    def open_range(self, key: str, start: int, end: int) -> Iterator[bytes]:
+    def open_range(self, key: str, start: int, end: int) -> Generator[bytes, None, None]:
         """The bytes `start..end` (inclusive) of a blob, as they arrive."""
         answer = self._client.get_object(
             Bucket=self.location.bucket,

@@ -7,7 +7,6 @@ survive the jobs' deletion. Owner "" is open mode (no API keys yet).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -15,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from reelgate.core.usage import UsageRow
 from reelgate.store.retry import retrying_store
 from reelgate.store.schema import usage_counters
 
@@ -58,16 +58,6 @@ def _upsert(dialect: str) -> Any:
         )
         _UPSERTS[dialect] = statement
     return statement
-
-
-@dataclass(frozen=True)
-class UsageRow:
-    owner: str | None
-    model: str
-    jobs: int
-    failures: int
-    video_seconds: float
-    images: int
 
 
 @retrying_store  # one transaction a method: a lock conflict runs it again

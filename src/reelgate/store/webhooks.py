@@ -8,42 +8,16 @@ and event type (a unique constraint), so a crash can neither lose nor duplicate 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from reelgate.core.deliveries import Attempt, Delivery
 from reelgate.core.webhooks import event_body, new_event_id
 from reelgate.store.retry import retrying_store
 from reelgate.store.schema import webhook_attempts, webhook_deliveries
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: str
-    job_id: str
-    owner: str | None
-    event_type: str
-    url: str
-    payload: str
-    status: str
-    attempts: int
-    created_at: float
-    next_attempt_at: float | None
-    delivered_at: float | None
-    last_status_code: int | None
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    number: int
-    started_at: float
-    duration_ms: float
-    status_code: int | None
-    error: str | None
 
 
 def _delivery(row: RowMapping) -> Delivery:

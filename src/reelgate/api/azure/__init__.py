@@ -1,0 +1,29 @@
+"""The Azure OpenAI dialect (`/openai/v1`): video generation jobs and images in Azure's terms,
+and OpenAI's Videos API served under Azure's prefix as Azure does.
+
+`videos.py` and `images.py` parse requests and render answers; `errors.py` (video jobs) and
+`image_errors.py` (images, with `content_filter.py`'s results) are the envelopes.
+"""
+
+from __future__ import annotations
+
+from reelgate.api import openai
+from reelgate.api.azure import images, videos
+from reelgate.api.server.envelopes import DialectPrefixes, mounted_copy
+from reelgate.api.short_way.routes import ShortcutFastAPI
+
+
+def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
+    app.include_router(videos.router, prefix="/openai/v1")
+    prefixes.add("/openai/v1", videos.ENVELOPE)
+    # Azure also serves the OpenAI Videos API, OpenAI's envelope included: the same routes.
+    openai_style = mounted_copy(
+        openai.videos.router,
+        operation_prefix="Azure_",
+        tags=["Azure OpenAI videos (OpenAI style)"],
+    )
+    app.include_router(openai_style, prefix="/openai/v1")
+    app.add_shortcuts(openai.fast_routes("/openai/v1"))
+    prefixes.add("/openai/v1/videos", openai.videos.ENVELOPE)
+    app.include_router(images.router, prefix="/openai/v1")
+    prefixes.add("/openai/v1/images", images.ENVELOPE)

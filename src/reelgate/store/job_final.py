@@ -1,0 +1,65 @@
+"""What the transaction that makes a job final writes besides the job: its usage and its
+webhook event; and what metrics are told after it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from reelgate.core.models import (
+    JobKind,
+    JobStatus,
+)
+from reelgate.core.webhooks import EVENT_TYPES
+from reelgate.store.schema import jobs
+from reelgate.store.usage import count_usage
+from reelgate.store.webhooks import enqueue_delivery
+
+
+@dataclass(frozen=True)
+class JobTiming:
+    """A job was claimed or finished: what metrics need, told after the transaction commits."""
+
+    event: str  # claimed | completed | failed
+    provider: str
+    created_at: float
+    started_at: float | None
+    completed_at: float | None
+
+
+# What a finishing UPDATE returns, for usage, webhooks and timings.
+FINISHED_COLUMNS = (
+    jobs.c.id, jobs.c.owner, jobs.c.kind, jobs.c.model, jobs.c.provider, jobs.c.webhook_url,
+    jobs.c.created_at, jobs.c.started_at,
+)  # fmt: skip
+
+
+def on_final(
+    conn: Connection,
+    row: Mapping[str, Any],
+    status: JobStatus,
+    now: float,
+    video_seconds: float = 0.0,
+) -> None:
+    """In the transaction that makes a job final: count it and store its webhook event."""
+    failed = status is not JobStatus.COMPLETED
+    count_usage(
+        conn,
+        owner=row["owner"],
+        model=row["model"],
+        at=now,
+        failures=int(failed),
+        video_seconds=video_seconds,
+    )
+    if row["webhook_url"] and row["kind"] == JobKind.VIDEO.value:
+        enqueue_delivery(
+            conn,
+            job_id=row["id"],
+            owner=row["owner"],
+            url=row["webhook_url"],
+            event_type=EVENT_TYPES[status],
+            now=now,
+        )
