@@ -16,7 +16,7 @@ from reelgate.media.errors import InvalidMediaError
 from reelgate.media.probe import iter_frames, probe_video
 from reelgate.media.thumbs import SpritesheetLayout
 from reelgate.providers.base import JobCancelled, RenderedVideo, VideoProvider, VideoTask
-from reelgate.providers.preview.render import MAX_CAPTION_LINES, _wrap
+from reelgate.providers.preview.caption_layout import MAX_CAPTION_LINES, wrap_caption
 from reelgate.providers.preview.scenes import build_scene, scene_key
 from reelgate.providers.preview.video import PreviewVideoProvider
 
@@ -253,7 +253,7 @@ def test_cancellation_stops_the_render_and_leaves_no_video(
 
 def test_long_captions_are_wrapped_and_end_in_an_ellipsis() -> None:
     font = ImageFont.load_default(size=20)
-    lines = _wrap("word " * 200 + "supercalifragilistic" * 10, font, 300)
+    lines = wrap_caption("word " * 200 + "supercalifragilistic" * 10, font.getlength, 300)
     assert len(lines) == MAX_CAPTION_LINES
     assert lines[-1].endswith("…")
     assert all(font.getlength(line) <= 300 for line in lines)
@@ -261,7 +261,7 @@ def test_long_captions_are_wrapped_and_end_in_an_ellipsis() -> None:
 
 def test_unbreakable_words_are_split_to_fit() -> None:
     font = ImageFont.load_default(size=20)
-    lines = _wrap("x" * 60, font, 200)
+    lines = wrap_caption("x" * 60, font.getlength, 200)
     assert len(lines) >= 2 and all(font.getlength(line) <= 200 for line in lines)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from reelgate.media.images import fit_cover
+from reelgate.providers.preview.caption_layout import wrap_caption
 from reelgate.providers.preview.scenes import (
     BackgroundStyle,
     Color,
@@ -23,7 +24,6 @@ from reelgate.providers.preview.scenes import (
 )
 
 LABEL = "reelgate preview"
-MAX_CAPTION_LINES = 3
 _TIMECODE_GLYPHS = "0123456789:"
 
 
@@ -300,7 +300,7 @@ class _Hud:
 def _caption_stamp(text: str, size: int, max_width: int) -> Stamp:
     font = ImageFont.load_default(size=size)
     pad = max(3, size // 2)
-    lines = _wrap(" ".join(text.split()) or " ", font, max_width - 2 * pad)
+    lines = wrap_caption(text, font.getlength, max_width - 2 * pad)
     ascent, descent = font.getmetrics()
     line_height = ascent + descent
     text_w = math.ceil(max(font.getlength(line) for line in lines))
@@ -314,33 +314,6 @@ def _caption_stamp(text: str, size: int, max_width: int) -> Stamp:
         draw.text((x + shadow, y + shadow), line, font=font, fill=(0, 0, 0, 200))
         draw.text((x, y), line, font=font, fill=(255, 255, 255, 255))
     return Stamp(np.asarray(image))
-
-
-def _wrap(text: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap into at most MAX_CAPTION_LINES lines, ending in "…" when cut short."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = word
-        while font.getlength(current) > width and len(current) > 1:  # a word wider than a line
-            cut = len(current) - 1
-            while cut > 1 and font.getlength(current[:cut]) > width:
-                cut -= 1
-            lines.append(current[:cut])
-            current = current[cut:]
-    lines.append(current)
-    if len(lines) <= MAX_CAPTION_LINES:
-        return lines
-    last = lines[MAX_CAPTION_LINES - 1]
-    while last and font.getlength(last + "…") > width:
-        last = last[:-1].rstrip()
-    return [*lines[: MAX_CAPTION_LINES - 1], last + "…"]
 
 
 def _text_panel_stamp(

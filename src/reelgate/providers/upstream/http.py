@@ -2,7 +2,8 @@
 
 Retries cover what is worth retrying (connection failures, timeouts, 429 and 5xx); a 4xx is the
 upstream's final word and is raised at once as `UpstreamRefused`. Waiting between tries goes
-through `wait`, which a running job points at its heartbeat so the lease stays alive.
+through `wait`, which a running job points at its heartbeat so the lease stays alive; downloads
+call `wait(0)` after every chunk, so a long one heartbeats (and stops when the job is deleted).
 Credentials come from `auth()` at call time and are never logged.
 """
 
@@ -253,9 +254,14 @@ class UpstreamClient:
         try:
             if stream_to is not None and response.status_code < 400:
                 partial = stream_to.with_name(stream_to.name + ".partial")
-                with partial.open("wb") as out:
-                    for chunk in response.iter_bytes(_CHUNK):
-                        out.write(chunk)
+                try:
+                    with partial.open("wb") as out:
+                        for chunk in response.iter_bytes(_CHUNK):
+                            out.write(chunk)
+                            self._wait(0)  # a heartbeat per chunk: a long download is alive
+                except BaseException:
+                    partial.unlink(missing_ok=True)  # nothing half-written stays behind
+                    raise
                 partial.replace(stream_to)
             else:
                 response.read()
