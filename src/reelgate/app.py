@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from reelgate import __version__
 from reelgate.api import app as app_api
-from reelgate.api import azure, openai
+from reelgate.api import azure, gateway, openai
 from reelgate.api.access.auth import AuthMiddleware
 from reelgate.api.access.key_ring import KeyRing
 from reelgate.api.access.request_rates import RequestRates
@@ -57,7 +57,8 @@ from reelgate.web import mount_web_page
 
 DESCRIPTION = """
 reelgate speaks the OpenAI Videos and Images APIs (`/v1/...`), Azure OpenAI's video-jobs and
-images APIs (`/openai/v1/...`) and a small app API (`/api/...`, with live job events). With no
+images APIs (`/openai/v1/...`), the Bifrost gateway's unified video API (`/gateway/v1/...`, models
+as `provider/model`) and a small app API (`/api/...`, with live job events). With no
 upstream provider configured, every model name is served by the built-in **preview engine**: a
 deterministic renderer that draws prompt-driven scenes into real H.264 MP4 files and pictures. It
 is not a generative model.
@@ -167,6 +168,7 @@ def create_app(
     openai.mount(app, prefixes)  # /v1: videos, images, models
     azure.mount(app, prefixes)  # /openai/v1: video jobs, images, and OpenAI's videos API
     app_api.mount(app, prefixes)  # /api: the app API of seed 004, events, webhooks, usage
+    gateway.mount(app, prefixes)  # /gateway/v1: the gateway API of seed 003
     # A GET the short way answers without reading a body has no use for the body limit.
     app.skip_on_shortcuts(BodyLimitMiddleware)
     app.state.models = ModelCatalog(registry)  # GET /v1/models

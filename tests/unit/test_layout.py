@@ -92,9 +92,13 @@ def test_no_module_name_repeats_its_folder():
 def test_every_dialect_mounts_itself():
     """Adding a dialect is one package with a `mount(app, prefixes)`, and one line in app.py."""
     app_source = (PACKAGE / "app.py").read_text()
-    for dialect in ("openai", "azure", "app"):
+    for dialect in ("openai", "azure", "app", "gateway"):
         package = (PACKAGE / "api" / dialect / "__init__.py").read_text()
         assert "def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes)" in package
-    for call in ("openai.mount(app, prefixes)", "azure.mount(app, prefixes)"):
+    for call in (
+        "openai.mount(app, prefixes)",
+        "azure.mount(app, prefixes)",
+        "gateway.mount(app, prefixes)",
+    ):
         assert call in app_source
     assert "app_api.mount(app, prefixes)" in app_source

@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from reelgate.config import Settings
 from reelgate.core.callers import OPEN
 from reelgate.core.errors import NotFound
-from reelgate.core.jobs import JobService, NewVideo
+from reelgate.core.jobs import JobService
 from reelgate.core.models import AssetVariant, JobStatus, Phase
+from reelgate.core.video_requests import NewVideo
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.runner.worker import WorkerPool

@@ -62,3 +62,25 @@ def test_filters_on_status_and_phase(store: JobStore):
     assert matching((in_progress, (Phase.RUNNING, None))) == {running}
     assert matching((JobStatus.COMPLETED, None), (JobStatus.QUEUED, None)) == {done, queued}
     assert matching() == set()
+
+
+def test_the_gateway_lists_jobs_by_the_provider_they_are_known_by(store: JobStore):
+    """`named_provider` in SQL agrees with `Job.named_provider` (the gateway dialect's ids)."""
+    made = {}
+    for model, provider in [
+        ("openai/sora-2", "preview"),  # asked of openai, served by the preview engine
+        ("openai_east/sora-2", "openai_east"),  # `_` is no wildcard
+        ("openaiX/sora-2", "preview"),
+        ("sora-2", "openai"),  # a plain name: the provider serving it
+        ("sora-2", "preview"),
+        ("replicate/owner/name", "replicate"),
+    ]:
+        spec = VideoSpec(prompt="p", width=64, height=64, seconds=1)
+        job = Job(id=new_job_id(), model=model, provider=provider, spec=spec, created_at=1000)
+        store.insert_job(job)
+        made[job.id] = job
+
+    for name in ("openai", "openai_east", "openaiX", "preview", "replicate", "open"):
+        listed = set(page(store, limit=10, descending=True, named_provider=name)[0])
+        assert listed == {job.id for job in made.values() if job.named_provider == name}, name
+    assert len(page(store, limit=10, descending=True, named_provider="openai")[0]) == 2

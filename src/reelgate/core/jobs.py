@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from reelgate.config import Settings
 from reelgate.core.callers import Caller
@@ -26,9 +25,7 @@ from reelgate.core.errors import (
 from reelgate.core.idempotency import IdempotencyClaim, earlier_job_id, made_by_key_gone
 from reelgate.core.ids import new_job_id
 from reelgate.core.job_inputs import (
-    ClientFile,
     JobInputs,
-    NewInpaintItem,
     input_prefix,
     output_prefix,
 )
@@ -46,6 +43,11 @@ from reelgate.core.models import (
 )
 from reelgate.core.quotas import Quotas
 from reelgate.core.retention import is_expired
+from reelgate.core.video_requests import (
+    DerivedVideo,
+    NewVideo,
+    even_size,
+)
 from reelgate.core.webhooks import webhook_for
 from reelgate.providers.registry import ProviderRegistry, UnknownModel
 from reelgate.scenarios.choice import Scenarios
@@ -55,53 +57,6 @@ from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.db import JobStore
 from reelgate.store.idempotency import IdempotencyStore, KeyAlreadyClaimed
 from reelgate.store.tombstones import TombstoneStore
-
-SizeChooser = Callable[[int, int], tuple[int, int]]
-
-
-def even_size(width: int, height: int) -> tuple[int, int]:
-    """H.264 in yuv420p needs even dimensions: round odd ones down (documented behaviour)."""
-    return max(2, width - width % 2), max(2, height - height % 2)
-
-
-@dataclass(frozen=True)
-class NewVideo:
-    prompt: str
-    model: str
-    width: int
-    height: int
-    seconds: int
-    n_variants: int = 1
-    seed: int | None = None
-    reference_image: ClientFile | None = None
-    inpaint: tuple[NewInpaintItem, ...] = ()
-    # Per-request webhook target (checked by the API): None for the configured default,
-    # `core.webhooks.NO_WEBHOOK` for none.
-    webhook: str | None = None
-    # The request's own scenario (header `x-reelgate-scenario`); None: the rules file decides.
-    scenario: Scenario | None = None
-
-
-@dataclass(frozen=True)
-class SourceVideo:
-    """What an edit or extension starts from: a stored job, or an uploaded video file."""
-
-    job_id: str | None = None
-    upload: ClientFile | None = None
-
-
-@dataclass(frozen=True)
-class DerivedVideo:
-    """An edit (`Operation.EDIT`) or an extension (`Operation.EXTEND`) of a source video."""
-
-    operation: Operation
-    source: SourceVideo
-    prompt: str
-    model: str  # for an uploaded source; a stored one keeps its own model
-    choose_size: SizeChooser  # an uploaded source's (width, height) -> the size to make
-    extra_seconds: int = 0  # extensions: the seconds added
-    webhook: str | None = None  # as `NewVideo.webhook`
-    scenario: Scenario | None = None  # as `NewVideo.scenario`
 
 
 class JobService:
@@ -150,8 +105,10 @@ class JobService:
         before: str | None = None,
         states: Sequence[StateFilter] | None = None,
         with_generations: bool = False,
+        named_provider: str | None = None,
     ) -> tuple[list[Job], bool]:
         return self.store.list_jobs(
+            named_provider=named_provider,
             kind=JobKind.VIDEO,
             owner=caller.owner_filter,
             limit=limit,
@@ -248,6 +205,9 @@ class JobService:
                 "seed": new.seed,
                 "reference_image_key": reference_key,
                 "inpaint": inpaint,
+                "fallbacks": new.fallbacks,
+                "negative_prompt": new.negative_prompt,
+                "audio": new.audio,
             }
         )
         return self._enqueue(
@@ -268,7 +228,10 @@ class JobService:
         webhook: str | None = None,
         scenario: Scenario | None = None,
         idempotency: IdempotencyClaim | None = None,
+        fallbacks: tuple[str, ...] = (),
     ) -> Job:
+        """A new job from a completed one's spec and model, with a new prompt (and, from the
+        gateway dialect, the request's own fallbacks instead of the source's)."""
         if (replayed := self._replayed(caller, idempotency)) is not None:
             return replayed
         source = self._completed_source(source_id, caller, "remixed")
@@ -281,6 +244,8 @@ class JobService:
                 "reference_image_key": None,
                 "extension_seconds": None,
                 "n_variants": 1,
+                "fallbacks": fallbacks,
+                "fallback_index": 0,
             }
         )
         return self._enqueue(
@@ -478,6 +443,15 @@ class JobService:
                 param="model",
                 code="invalid_value" if problem else "model_not_found",
             )
+        for number, fallback in enumerate(spec.fallbacks):
+            try:
+                self.providers.provider_for_model(fallback)
+            except UnknownModel:
+                raise InvalidRequest(
+                    f"The fallback model '{fallback}' does not exist.",
+                    param=f"fallbacks.{number}",
+                    code="model_not_found",
+                ) from None
         return provider
 
 

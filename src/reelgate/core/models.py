@@ -103,6 +103,19 @@ class VideoSpec(BaseModel):
     inpaint: tuple[InpaintSpec, ...] = ()
     # How this job is scripted to behave (reelgate as a test double; docs/testing-your-app.md).
     scenario: Scenario | None = None
+    # The request's own fallbacks (`provider/model` names, the gateway dialect's `fallbacks`),
+    # tried in order after the job's model when a provider does not take the job; they replace
+    # the routing file's chain. `fallback_index` is the entry now tried (0: the job's model).
+    fallbacks: tuple[str, ...] = ()
+    fallback_index: int = 0
+    # Asked for through the gateway dialect, kept with the job; no provider reelgate has uses
+    # them yet (the preview engine draws no sound and has nothing to avoid).
+    negative_prompt: str | None = None
+    audio: bool | None = None
+
+    def model_now(self, model: str) -> str:
+        """The model name this job is being served as: `model`, or the fallback it reached."""
+        return (model, *self.fallbacks)[self.fallback_index]
 
 
 class ImageFamily(StrEnum):
@@ -200,3 +213,11 @@ class Job(BaseModel):
     remixed_from: str | None = None
     webhook: str | None = None  # where video.completed / video.failed is POSTed (docs/webhooks.md)
     generations: tuple[Generation, ...] = ()
+
+    @property
+    def named_provider(self) -> str:
+        """The provider the job is known by (the gateway dialect's id suffix and list filter):
+        the `provider` of a `provider/model` name, else the provider serving it.
+        `store.job_rows.named_provider_condition` is the same rule in SQL."""
+        provider, slash, _model = self.model.partition("/")
+        return provider if slash else self.provider

@@ -100,7 +100,7 @@ class ObservabilityMiddleware:
         except Exception:
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
             status = 500
-            await _send_internal_error(send, request_id)
+            await _send_internal_error(send, request_id, scope["path"])
         finally:
             self.metrics.observe_request(
                 scope["method"], _route_of(scope), status, time.perf_counter() - started
@@ -117,12 +117,14 @@ def _resized(start: Message, length: int) -> Message:
     return {**start, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
-async def _send_internal_error(send: Send, request_id: str) -> None:
+async def _send_internal_error(send: Send, request_id: str, path: str) -> None:
     """An unexpected error: one body every dialect's clients can read (OpenAI and Azure read
-    `error`, the app API `detail`), with the id to look for in the logs."""
+    `error`, the app API `detail`, the gateway's a `BifrostError`), with the id to look for in
+    the logs."""
+    message = f"Internal server error (request id {request_id})."
     body: dict[str, Any] = {
         "error": {
-            "message": f"Internal server error (request id {request_id}).",
+            "message": message,
             "type": "server_error",
             "param": None,
             "code": "internal_error",
@@ -130,6 +132,14 @@ async def _send_internal_error(send: Send, request_id: str) -> None:
         "detail": "Internal server error",
         "request_id": request_id,
     }
+    if path.startswith("/gateway/"):  # the BifrostError's strings are never null
+        error = {"message": message, "type": "server_error", "code": "internal_error"}
+        body = {
+            "is_bifrost_error": True,
+            "status_code": 500,
+            "error": error,
+            "request_id": request_id,
+        }
     payload = json.dumps(body).encode()
     try:
         await send(

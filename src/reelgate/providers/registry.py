@@ -54,13 +54,25 @@ class ProviderRegistry:
 
     def provider_for_model(self, model: str) -> str:
         """The first-choice provider of a video model; `UnknownModel` when routing is
-        configured and does not name it as a video model."""
+        configured and names it neither as a video model nor as `provider/model` of a
+        configured provider. With no routing the preview engine serves every name."""
         if self.routing is None:
             return self.default
         route = self.routing.models.get(model)
-        if route is None or route.kind != "video":
-            raise UnknownModel(model)
-        return route.provider
+        if route is not None and route.kind == "video":
+            return route.provider
+        qualified = self._qualified(model)
+        if route is None and qualified is not None:
+            return qualified[0]
+        raise UnknownModel(model)
+
+    def _qualified(self, model: str) -> tuple[str, str] | None:
+        """(provider, upstream model) of a `provider/model` name whose provider is registered;
+        the rest may hold more slashes (`replicate/owner/name`)."""
+        provider, slash, upstream_model = model.partition("/")
+        if slash and upstream_model and provider in self._providers:
+            return provider, upstream_model
+        return None
 
     def next_provider(self, model: str, provider: str) -> str | None:
         """The fallback after `provider` in `model`'s chain, if any."""
@@ -78,6 +90,9 @@ class ProviderRegistry:
             for target in self.routing.chain(model):
                 if target.provider == provider:
                     return target.upstream_model or model, target.parameters
+        qualified = self._qualified(model)
+        if qualified is not None and qualified[0] == provider:
+            return qualified[1], {}
         return model, {}
 
     def limit_problem(self, model: str, width: int, height: int, seconds: int) -> str | None:

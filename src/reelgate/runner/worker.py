@@ -23,11 +23,19 @@ from pathlib import Path
 from reelgate.config import Settings
 from reelgate.core.ids import new_generation_id
 from reelgate.core.job_inputs import output_prefix
-from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobError, Phase
+from reelgate.core.models import (
+    Asset,
+    AssetVariant,
+    Generation,
+    Job,
+    JobError,
+    Phase,
+    VideoSpec,
+)
 from reelgate.core.retention import expiry_after
 from reelgate.media.errors import InvalidMediaError
 from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, VideoTask
-from reelgate.providers.registry import ProviderRegistry
+from reelgate.providers.registry import ProviderRegistry, UnknownModel
 from reelgate.providers.upstream.errors import SubmitFailed, UpstreamError
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
 from reelgate.scenarios.execution import ScriptedOutcome, expiry, scripted_run
@@ -239,7 +247,9 @@ class WorkerPool:
             )
             for item in spec.inpaint
         )
-        upstream_model, parameters = self.providers.upstream_request(job.model, job.provider)
+        upstream_model, parameters = self.providers.upstream_request(
+            spec.model_now(job.model), job.provider
+        )
         return VideoTask(
             job_id=job.id,
             prompt=spec.prompt,
@@ -307,13 +317,25 @@ class WorkerPool:
             return job
 
     def _fall_back(self, job: Job, worker_id: str, exc: SubmitFailed) -> None:
-        """The provider did not take the job: the next in the model's list gets it."""
-        following = self.providers.next_provider(job.model, job.provider)
+        """The provider did not take the job: the next in the request's own fallbacks, else in
+        the model's list in the routing file, gets it."""
+        spec = job.spec
+        handed: VideoSpec | None = None
+        if isinstance(spec, VideoSpec) and spec.fallbacks:
+            following = None
+            if spec.fallback_index < len(spec.fallbacks):
+                handed = spec.model_copy(update={"fallback_index": spec.fallback_index + 1})
+                try:
+                    following = self.providers.provider_for_model(handed.model_now(job.model))
+                except UnknownModel:  # the routing file changed since the job was made
+                    following = None
+        else:
+            following = self.providers.next_provider(job.model, job.provider)
         if following is None:
             self._fail(job, worker_id, exc.cause.code, str(exc.cause))
             return
         log.warning("job %s: %s; falling back to %s", job.id, exc.cause, following)
-        if self.store.hand_over(job.id, worker_id, following):
+        if self.store.hand_over(job.id, worker_id, following, handed):
             self._on_change(job.id)
             self.wake()
 

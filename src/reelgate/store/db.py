@@ -31,6 +31,7 @@ from reelgate.core.models import (
     JobStatus,
     Phase,
     StateFilter,
+    VideoSpec,
 )
 from reelgate.core.quotas import Admission
 from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
@@ -41,6 +42,7 @@ from reelgate.store.job_rows import (
     insert_generations,
     job_from_row,
     job_row,
+    named_provider_condition,
     state_condition,
 )
 from reelgate.store.migrate import upgrade
@@ -109,15 +111,19 @@ class JobStore:
         owner: str | None = None,
         states: Sequence[StateFilter] | None = None,
         with_generations: bool = False,
+        named_provider: str | None = None,
     ) -> tuple[list[Job], bool]:
         """A page of jobs in id order (= creation order), and whether more follow in the
         direction the page was read (`before` reads towards the start of the list).
+        `named_provider`: only jobs known by that provider (`Job.named_provider`).
 
         Cursors are ids compared by value, so they stay valid after that job is deleted.
         """
         query = select(jobs).where(jobs.c.kind == kind.value)
         if owner is not None:
             query = query.where(jobs.c.owner == owner)
+        if named_provider is not None:
+            query = query.where(named_provider_condition(named_provider))
         if states is not None:
             query = query.where(or_(false(), *(state_condition(state) for state in states)))
         if after is not None:
@@ -330,12 +336,17 @@ class JobStore:
             )
         return result.rowcount > 0
 
-    def hand_over(self, job_id: str, worker_id: str, provider: str) -> bool:
+    def hand_over(
+        self, job_id: str, worker_id: str, provider: str, spec: VideoSpec | None = None
+    ) -> bool:
         """Give a job that its provider could not take to `provider` (the next fallback): it
-        goes back to the queue, with no upstream job, and the failed try does not count."""
+        goes back to the queue, with no upstream job, and the failed try does not count.
+        `spec`: the job's spec with the fallback reached (a request's own fallbacks)."""
+        changes = {} if spec is None else {"spec": spec.model_dump_json()}
         with self.engine.begin() as conn:
             result = conn.execute(
                 self._owned(job_id, worker_id).values(
+                    **changes,
                     provider=provider,
                     upstream_ref=None,
                     status=JobStatus.QUEUED.value,

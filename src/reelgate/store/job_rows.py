@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     bindparam,
+    func,
     insert,
     or_,
     select,
@@ -29,6 +30,16 @@ JOB_BY_ID = select(jobs).where(jobs.c.id == bindparam("job_id"))
 INSERT_JOB = insert(jobs)
 INSERT_GENERATION = insert(generations)
 INSERT_ASSET = insert(assets)
+
+
+def named_provider_condition(provider: str) -> ColumnElement[bool]:
+    """Jobs whose `Job.named_provider` is `provider`: their model is `provider/...`, or it has
+    no provider part and `provider` serves it."""
+    prefix = provider + "/"
+    return or_(
+        func.substr(jobs.c.model, 1, len(prefix)) == prefix,
+        and_(~jobs.c.model.contains("/"), jobs.c.provider == provider),
+    )
 
 
 def state_condition(state: models.StateFilter) -> ColumnElement[bool]:

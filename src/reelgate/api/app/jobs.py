@@ -35,8 +35,9 @@ from reelgate.api.server.envelopes import dialect_route
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.jobs import JobService, NewVideo
+from reelgate.core.jobs import JobService
 from reelgate.core.models import AssetVariant, JobStatus
+from reelgate.core.video_requests import NewVideo
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
 

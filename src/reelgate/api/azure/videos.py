@@ -43,7 +43,7 @@ from reelgate.api.server.envelopes import dialect_route
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.job_inputs import ClientFile, NewInpaintItem
-from reelgate.core.jobs import JobService, NewVideo
+from reelgate.core.jobs import JobService
 from reelgate.core.models import (
     AssetVariant,
     Generation,
@@ -53,6 +53,7 @@ from reelgate.core.models import (
     Phase,
     StateFilter,
 )
+from reelgate.core.video_requests import NewVideo
 
 
 async def api_version(

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -37,6 +37,7 @@ from reelgate.api.parsing.idempotency import idempotency_claim
 from reelgate.api.parsing.scenario_header import RequestedScenario
 from reelgate.api.parsing.validation import query_value, validate
 from reelgate.api.parsing.webhook_target import RequestedWebhook
+from reelgate.api.server.body_docs import VARIANT_CONTENT_DOC, request_body_doc
 from reelgate.api.server.dependencies import Who, caller_of, job_service, settings
 from reelgate.api.server.envelopes import dialect_route
 from reelgate.api.short_way.poll_answers import PollAnswers
@@ -45,8 +46,9 @@ from reelgate.core.callers import Caller
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.idempotency import IdempotencyClaim
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.jobs import DerivedVideo, JobService, NewVideo, SourceVideo
+from reelgate.core.jobs import JobService
 from reelgate.core.models import AssetVariant, Job, JobStatus, Operation
+from reelgate.core.video_requests import DerivedVideo, NewVideo, SourceVideo
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
 from reelgate.scenarios.grammar import Scenario
@@ -64,34 +66,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OpenAIErrorResponse, "description": "Invalid request"},
     404: {"model": OpenAIErrorResponse, "description": "Not found, or content not ready"},
 }
-
-
-def _request_body_doc(*models: type[BaseModel], files: dict[str, str]) -> dict[str, Any]:
-    """OpenAPI text for a body read by hand (JSON or multipart), from the validating models."""
-    schema: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
-    for model in models:
-        model_schema = model.model_json_schema()
-        schema["properties"].update(model_schema.get("properties", {}))
-        schema["required"] += model_schema.get("required", [])
-    multipart = {
-        **schema,
-        "properties": {
-            **schema["properties"],
-            **{
-                name: {"type": "string", "format": "binary", "description": text}
-                for name, text in files.items()
-            },
-        },
-    }
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": schema},
-                "multipart/form-data": {"schema": multipart},
-            },
-        }
-    }
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -253,7 +227,7 @@ async def _derived_video(
     summary="Create a video",
     response_model=VideoObject,
     responses=_ERRORS,
-    openapi_extra=_request_body_doc(
+    openapi_extra=request_body_doc(
         CreateVideoBody,
         files={"input_reference": "Reference image (PNG, JPEG or WebP) that guides generation."},
     ),
@@ -319,7 +293,7 @@ async def list_videos(
     summary="Edit a video",
     response_model=VideoObject,
     responses=_ERRORS,
-    openapi_extra=_request_body_doc(
+    openapi_extra=request_body_doc(
         EditVideoBody, files={"video": "Source video file, or `video[id]` of a completed video."}
     ),
 )
@@ -340,7 +314,7 @@ async def edit_video(
     summary="Extend a video",
     response_model=VideoObject,
     responses=_ERRORS,
-    openapi_extra=_request_body_doc(
+    openapi_extra=request_body_doc(
         ExtendVideoBody, files={"video": "Source video file, or `video[id]` of a completed video."}
     ),
 )
@@ -398,14 +372,7 @@ async def delete_video(video_id: str, jobs: Jobs, who: Who) -> Response:
     operation_id="RetrieveVideoContent",
     summary="Download video content",
     responses={
-        200: {
-            "description": "The MP4 video, WebP thumbnail or JPEG spritesheet.",
-            "content": {
-                "video/mp4": {"schema": {"type": "string", "format": "binary"}},
-                "image/webp": {"schema": {"type": "string", "format": "binary"}},
-                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
-            },
-        },
+        200: VARIANT_CONTENT_DOC,
         **_ERRORS,
     },
 )
@@ -434,7 +401,7 @@ def _content(jobs: JobService, video_id: str, who: Caller, variant: ContentVaria
     summary="Remix a video",
     response_model=VideoObject,
     responses=_ERRORS,
-    openapi_extra=_request_body_doc(RemixVideoBody, files={}),
+    openapi_extra=request_body_doc(RemixVideoBody, files={}),
 )
 async def remix_video(
     video_id: str,

@@ -31,3 +31,7 @@ async def caller(request: Request) -> Caller:
 
 # A route parameter: the request's caller.
 Who = Annotated[Caller, Depends(caller)]
+
+# Route parameters: the job service and the settings.
+Jobs = Annotated[JobService, Depends(job_service)]
+Config = Annotated[Settings, Depends(settings)]
