@@ -177,12 +177,15 @@ def create_app(
     async def unrouted_error(request: Request, exc: Exception) -> Response:
         """Errors raised before a route ran (no such path, wrong method), in the path's dialect."""
         assert isinstance(exc, HTTPException)
+        headers = exc.headers
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers = {**(headers or {}), "Allow": app.allowed_methods(request.scope)}
         envelope = prefixes.envelope_for(request.url.path)
         if envelope is None:
             return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
             )
-        return envelope.http(exc.status_code, str(exc.detail), exc.headers)
+        return envelope.http(exc.status_code, str(exc.detail), headers)
 
     async def unrouted_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=15.0, gt=0)
     # A job whose worker died this many times is failed instead of being retried forever.
     max_attempts: int = Field(default=3, ge=1)
+    # A worker's write that meets a full or failing disk (storing outputs, recording a failure)
+    # is tried again this many times, the first after `storage_retry_seconds`, doubling
+    # (runner/storage_retry.py); then the job fails with `storage_error`.
+    storage_retries: int = Field(default=4, ge=0)
+    storage_retry_seconds: float = Field(default=0.5, gt=0)
 
     # How long a finished job's media is kept (its `expires_at` = completion + this). None: kept
     # until the job is deleted (OpenAI keeps downloads about an hour, Azure deletes jobs after a

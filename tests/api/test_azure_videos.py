@@ -260,6 +260,9 @@ def test_an_uploaded_file_that_is_not_an_image_is_refused(http, azure_spec):
     [
         (JOBS, {"api-version": "2024-01-01"}, "api-version", "invalid_value"),
         (JOBS, {"statuses": "queued,done"}, "statuses", "invalid_value"),
+        (JOBS, {"statuses": ""}, "statuses", "invalid_value"),  # an empty item is no JobStatus
+        (JOBS, {"statuses": "queued,"}, "statuses", "invalid_value"),
+        (JOBS, [("statuses", "queued"), ("statuses", " ")], "statuses", "invalid_value"),
         (JOBS, {"limit": "0"}, "limit", "integer_below_min_value"),
         (f"{GENERATIONS}/gen_x/content/video", {"quality": "medium"}, "quality", "invalid_value"),
     ],

@@ -22,6 +22,8 @@ from reelgate.api.app.journal import ChangeJournal
 from reelgate.app import create_app
 from reelgate.config import Settings
 from reelgate.core.events import JobEvents
+from reelgate.store.connect import open_store
+from reelgate.store.keys import KeyStore
 from tests.server import ServerProcess, free_port
 
 EVENT_ID = re.compile(r"^([0-9a-f]{8})-(\d+)$")
@@ -351,3 +353,46 @@ def test_the_journal_coalesces_changes_and_knows_how_far_back_it_reaches():
         await asyncio.wait_for(waiting, 1)  # closing wakes every waiting stream at once
 
     asyncio.run(scenario())
+
+
+@pytest.fixture(scope="module")
+def two_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str, str]]:
+    """A server without workers whose store holds two keys (alice's, bob's)."""
+    data_dir = tmp_path_factory.mktemp("keyed-events") / "data"
+    store = open_store(f"sqlite:///{data_dir / 'reelgate.sqlite3'}")
+    try:
+        keys = KeyStore(store.engine)
+        alice, bob = keys.create("alice")[1], keys.create("bob")[1]
+    finally:
+        store.close()
+    with ServerProcess(data_dir, workers=0) as server:
+        yield server, alice, bob
+
+
+def test_a_resumed_job_stream_cannot_tell_another_keys_job_from_none(
+    two_keys: tuple[ServerProcess, str, str],
+):
+    """Resumed with `Last-Event-ID`, another key's job that changed since answers exactly as an
+    id that never existed (docs/security.md, "Tenants")."""
+    server, alice, bob = two_keys
+    as_alice, as_bob = ({"Authorization": f"Bearer {key}"} for key in (alice, bob))
+    with stream(server.base_url, "/api/events", headers=as_bob) as (_, reader):
+        cursor = reader.next().id
+    with httpx.Client(base_url=server.base_url, headers=as_alice, timeout=15) as http:
+        alices = generate(http, prompt="Alice's", duration=1, width=256, height=256)
+        gone = generate(http, prompt="Alice's, deleted", duration=1, width=256, height=256)
+        assert http.delete(f"/v1/videos/{gone}").status_code == 200
+        with stream(server.base_url, f"/api/jobs/{alices}/events", headers=as_alice) as (_, own):
+            assert own.next().data["id"] == alices  # its owner sees it
+    resumed = {**as_bob, "Last-Event-ID": cursor}
+    answers = {
+        job_id: httpx.get(f"{server.base_url}/api/jobs/{job_id}/events", headers=resumed)
+        for job_id in (alices, gone, "video_01nonexistent0000000000000")
+    }
+    assert {(r.status_code, r.content) for r in answers.values()} == {(204, b"")}, {
+        job_id: (r.status_code, r.text) for job_id, r in answers.items()
+    }
+    # Its owner, resuming from the same point, hears of the deletion.
+    own_resumed = {**as_alice, "Last-Event-ID": cursor}
+    with stream(server.base_url, f"/api/jobs/{gone}/events", headers=own_resumed) as (_, mine):
+        assert [e.event for e in mine.rest()] == ["deleted"]

@@ -96,6 +96,9 @@ def test_proxied_downloads_with_ranges_and_deletion(proxied: ServerProcess, buck
         beyond = http.get(path, headers={"Range": f"bytes={len(full)}-"})
         assert beyond.status_code == 416
         assert beyond.headers["content-range"] == f"bytes */{len(full)}"
+        assert beyond.json()["error"]["message"] == (  # the dialect's envelope, not plain text
+            f"The requested range is not satisfiable: the file is {len(full)} bytes."
+        )
 
         thumb = http.get(path, params={"variant": "thumbnail"})
         assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"

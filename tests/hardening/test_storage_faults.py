@@ -1,19 +1,23 @@
-"""A full disk and an unwritable media directory fail jobs cleanly and refuse uploads with 503.
+"""A full disk and an unwritable media directory fail jobs cleanly and refuse creates with 503.
 
 Fault injection without hooks in the server: the server runs in a mount namespace of its own
 (`unshare`), where its `blobs/` directory is a small tmpfs, and without the capability that lets
 root ignore file permissions (`setpriv`), so a read-only directory stops it as it stops anyone.
 The test reaches into that tmpfs through `/proc/<pid>/root` to fill it or to lock a directory.
+With the whole data directory on the tmpfs, the database's disk fills too (SQLITE_FULL).
 Needs root with CAP_SYS_ADMIN (skipped elsewhere); the tmpfs vanishes with the server.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -40,7 +44,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def isolated_blobs(blobs: Path, size: str = "16m") -> list[str]:
-    """Start the server with `blobs` as a tmpfs of `size`, without CAP_DAC_OVERRIDE."""
+    """Start the server with `blobs` (or the whole data directory) as a tmpfs of `size`,
+    without CAP_DAC_OVERRIDE."""
     mount_then_run = 'mount -t tmpfs -o size="$1" reelgate-blobs "$0" && shift && exec "$@"'
     return [
         "unshare", "--mount", "--propagation", "private", "--",
@@ -54,6 +59,19 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     data = tmp_path / "data"
     (data / "blobs").mkdir(parents=True)
     process = ServerProcess(data, workers=1, wrapper=isolated_blobs(data / "blobs"))
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def whole_disk(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server whose whole data directory, database included, is one small tmpfs."""
+    data = tmp_path / "data"
+    data.mkdir()
+    process = ServerProcess(data, workers=1, wrapper=isolated_blobs(data, "48m"))
     process.start()
     try:
         yield process
@@ -141,3 +159,142 @@ def test_storage_faults_fail_jobs_cleanly_and_the_worker_carries_on(server: Serv
         assert http.get(f"/v1/videos/{fine['id']}/content").status_code == 200
 
     assert orphan_files(inside(server, server.data_dir)) == []
+
+
+AZURE = "?api-version=preview"
+DATABASE_FULL = "Storage failed: The database's disk is full."
+BLOBS_FULL = "Storage failed: No space left on device (ENOSPC)."
+
+
+def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait (polling) for `condition`; fail if it never holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.1)
+
+
+def refused_message(response: httpx.Response) -> str:
+    """The message of a 503 + Retry-After, after checking it is in the path's envelope."""
+    path = response.request.url.path
+    assert response.status_code == 503, (path, response.text)
+    assert response.headers["retry-after"] == "5"
+    body = response.json()
+    if path.startswith("/api/"):
+        return body["detail"]
+    error = body["error"]
+    if path.startswith("/gateway/"):
+        assert body["status_code"] == 503 and error["type"] == "server_error"
+    elif path.startswith("/openai/v1/video/generations"):
+        assert (error["code"], error["type"]) == ("service_unavailable", "server_error")
+    elif path.startswith("/openai/v1/images"):
+        assert (error["code"], error["type"]) == ("service_unavailable", "error")
+    else:
+        assert set(error) == {"message", "type", "param", "code"}
+        assert error["type"] == "server_error"
+    return error["message"]
+
+
+def test_every_create_answers_503_while_the_database_disk_is_full(whole_disk: ServerProcess):
+    client = openai.OpenAI(base_url=f"{whole_disk.base_url}/v1", api_key="x", max_retries=0)
+    with httpx.Client(base_url=whole_disk.base_url, timeout=30) as http:
+        source = wait_for(http, http.post("/v1/videos", json=SMALL).json()["id"])["id"]
+        azure_job = {"prompt": "x", "width": 480, "height": 480, "n_seconds": 5, "model": "sora"}
+        image = {"prompt": "p", "model": "gpt-image-1", "size": "1024x1024"}
+        creates = [
+            ("/v1/videos", SMALL),
+            (f"/v1/videos/{source}/remix", {"prompt": "again"}),
+            ("/v1/videos/edits", {"prompt": "e", "video": {"id": source}}),
+            ("/v1/videos/extensions", {"prompt": "e", "seconds": "4", "video": {"id": source}}),
+            ("/openai/v1/videos", SMALL),
+            (f"/openai/v1/video/generations/jobs{AZURE}", azure_job),
+            ("/api/generate", {"prompt": "x"}),
+            (f"/api/jobs/{source}/remix", {"prompt": "y"}),
+            ("/gateway/v1/videos", {"model": "openai/sora-2", "prompt": "g"}),
+            ("/v1/images/generations", image),
+            (f"/openai/v1/images/generations{AZURE}", image),
+        ]
+        filler = inside(whole_disk, whole_disk.data_dir / "filler")
+        fill(filler)
+        for path, body in creates:
+            assert refused_message(http.post(path, json=body)) in (DATABASE_FULL, BLOBS_FULL)
+        with pytest.raises(openai.InternalServerError) as refused:  # the SDK's multipart
+            client.videos.create(**SMALL)
+        assert refused.value.status_code == 503
+        assert refused.value.response.json()["error"]["message"] == DATABASE_FULL
+
+        assert [v["id"] for v in http.get("/v1/videos").json()["data"]] == [source]
+        filler.unlink()
+        assert wait_for(http, http.post("/v1/videos", json=SMALL).json()["id"])["status"] == (
+            "completed"
+        )
+    assert "Traceback" not in whole_disk.log()
+
+
+def copied(server: ServerProcess, to: Path) -> Path:
+    """A copy of a data directory that lives on the server's tmpfs (SQLite resolves
+    `/proc/<pid>/root` to the host's `/`, so it cannot open the database where it is)."""
+    shutil.copytree(inside(server, server.data_dir), to)
+    return to
+
+
+def test_a_running_job_fails_with_storage_error_when_the_disk_fills(
+    whole_disk: ServerProcess, tmp_path: Path
+):
+    slow = {"x-reelgate-scenario": "slow=30s"}
+    with httpx.Client(base_url=whole_disk.base_url, timeout=30) as http:
+        running = http.post("/v1/videos", json=SMALL, headers=slow).json()["id"]
+        until(lambda: http.get(f"/v1/videos/{running}").json()["progress"] > 0)
+        filler = inside(whole_disk, whole_disk.data_dir / "filler")
+        fill(filler)
+        # The worker records the failure at once, or retries with backoff until there is room.
+        until(
+            lambda: (
+                "recording its failure" in whole_disk.log()
+                or http.get(f"/v1/videos/{running}").json()["status"] == "failed"
+            )
+        )
+        filler.unlink()
+        failed = wait_for(http, running)
+        assert failed["status"] == "failed"
+        assert failed["error"]["code"] == "storage_error"
+        assert failed["error"]["message"] in (DATABASE_FULL, BLOBS_FULL)
+
+        # The same worker takes the next job.
+        fine = wait_for(http, http.post("/v1/videos", json=SMALL).json()["id"])
+        assert fine["status"] == "completed"
+    log = whole_disk.log()
+    assert "Traceback" not in log and "unexpected error" not in log
+    assert orphan_files(copied(whole_disk, tmp_path / "copy")) == []
+
+
+def test_uploads_in_every_dialect_answer_503_when_the_blob_disk_is_full(server: ServerProcess):
+    red = png()
+    data_url = "data:image/png;base64," + base64.b64encode(red).decode()
+    items = [{"file_name": "red.png", "frame_index": 0, "type": "image"}]
+    inpainted = {"prompt": "Inpainted", "model": "sora", "width": "480", "height": "480",
+                 "n_seconds": "1", "inpaint_items": json.dumps(items)}  # fmt: skip
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        fill(inside(server, server.data_dir / "blobs") / "filler")
+        uploads = [
+            http.post(
+                f"/openai/v1/video/generations/jobs{AZURE}",
+                data=inpainted,
+                files=[("files", ("red.png", red, "image/png"))],
+            ),
+            http.post("/api/generate", json={"prompt": "Guided", "reference_image": data_url}),
+            http.post(
+                "/v1/images/edits",
+                data={"prompt": "p", "model": "gpt-image-1"},
+                files={"image": ("red.png", red, "image/png")},
+            ),
+            http.post(
+                f"/openai/v1/images/edits{AZURE}",
+                data={"prompt": "p", "model": "gpt-image-1"},
+                files={"image": ("red.png", red, "image/png")},
+            ),
+        ]
+        for response in uploads:
+            assert refused_message(response) == BLOBS_FULL
+        assert http.get("/v1/videos").json()["data"] == []
+    assert "Traceback" not in server.log()

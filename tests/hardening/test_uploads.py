@@ -57,7 +57,11 @@ def spool_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, spool_dir: Path) -> Iterator[ServerProcess]:
-    env = {"REELGATE_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT), "TMPDIR": str(spool_dir)}
+    env = {
+        "REELGATE_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
+        "TMPDIR": str(spool_dir),
+        "REELGATE_RECORD_REQUESTS": "true",  # the records say how much of each body was read
+    }
     data = tmp_path_factory.mktemp("uploads") / "data"
     with ServerProcess(data, workers=1, env=env, check_orphans=True) as process:
         yield process
@@ -131,17 +135,72 @@ def test_a_body_announced_too_large_is_refused_before_it_is_read(server: ServerP
     assert rss_bytes(server.pid) - before < RSS_GROWTH_LIMIT
 
 
-def test_a_body_under_the_limit_is_still_taken(server: ServerProcess):
-    """The cap is on the whole request, above the per-file limit: an upload at the per-file
-    limit passes it and is judged by the per-file rule (one byte over: 400, not 413)."""
+def test_an_upload_at_the_file_limit_is_taken_and_one_byte_more_is_a_413(server: ServerProcess):
+    """An upload of exactly the per-file limit passes the parser and is judged by what it is
+    (here: no image, 400); one byte more is cut off by the multipart parser (413)."""
     client = openai.OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0)
-    with pytest.raises(openai.BadRequestError) as refused:
+    with pytest.raises(openai.BadRequestError) as judged:
+        client.videos.create(
+            prompt="Exactly the file limit",
+            input_reference=("big.png", b"0" * UPLOAD_LIMIT, "image/png"),
+        )
+    assert judged.value.code == "invalid_image"
+    with pytest.raises(openai.APIStatusError) as refused:
         client.videos.create(
             prompt="One byte over the file limit",
             input_reference=("big.png", b"0" * (UPLOAD_LIMIT + 1), "image/png"),
         )
-    assert refused.value.status_code == 400
+    assert refused.value.status_code == 413
+    assert "'input_reference' is larger than the" in refused.value.message
     assert "upload limit" in refused.value.message
+
+
+def _file_upload_head(boundary: str, fields: dict[str, str], file_field: str) -> bytes:
+    head = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    return (
+        head
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+            'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
+    )
+
+
+def _bytes_read(server: ServerProcess, path: str) -> int:
+    """How much of the last body sent to `path` the server read (its recording says)."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        records = http.get("/api/recordings", params={"path": path}).json()["data"]
+    return records[-1]["body_bytes"]
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "file_field"),
+    [
+        ("/v1/videos", {"prompt": "A reference too big"}, "input_reference"),
+        ("/v1/images/edits", {"prompt": "An image too big"}, "image"),
+    ],
+)
+def test_a_streamed_upload_is_cut_off_at_the_file_limit(
+    server: ServerProcess, spool_dir: Path, path: str, fields: dict[str, str], file_field: str
+):
+    """The per-file limit is enforced while the part streams in, not at the (four times larger)
+    request limit: the server stops reading right past it and answers 413 in OpenAI's shape."""
+    boundary = "reelgate-boundary"
+    body = Counted(head=_file_upload_head(boundary, fields, file_field))
+    answer = send(server, path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    assert answer.status_code == 413, answer.text
+    read = _bytes_read(server, path)
+    assert UPLOAD_LIMIT < read < UPLOAD_LIMIT + MIB, f"read {read} bytes of a 2 GB body"
+    assert body.sent < TWO_GB
+    error = answer.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert f"'{file_field}' is larger than the {UPLOAD_LIMIT} byte upload limit" in error["message"]
+    assert answer.headers["connection"] == "close"
+    assert list(spool_dir.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """`MediaFileResponse` answers every request exactly as Starlette's FileResponse does (it only
-takes a shorter way for one small range), and reads a range whether or not it is cached."""
+takes a shorter way for one small range), and reads a range whether or not it is cached. A range
+FileResponse refuses is refused with the same status and Content-Range, raised as an HTTP error
+for the dialect's envelope instead of answered in plain text."""
 
 from __future__ import annotations
 
@@ -62,6 +64,8 @@ RANGES = [
     "bytes=0-",  # a browser's first request for a <video>: the whole file
     "bytes=0-99,200-299",  # several ranges: multipart
     f"bytes={SIZE - 10}-{SIZE + 100}",  # clipped to the end
+]
+REFUSED = [
     f"bytes={SIZE + 10}-",  # unsatisfiable: 416
     "bytes=500-100",  # malformed: 400
     "items=0-10",  # another unit: 400
@@ -83,6 +87,20 @@ def test_every_range_is_answered_as_starlette_answers_it(
         assert len(ours.content) == len(theirs.content)
     else:
         assert ours.content == theirs.content
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("range_header", REFUSED)
+def test_a_refused_range_is_an_http_error_with_starlettes_status(
+    client: TestClient, method: str, range_header: str
+):
+    headers = {"Range": range_header}
+    ours = client.request(method, "/ours", headers=headers)  # Starlette's HTTPException handler
+    theirs = client.request(method, "/starlettes", headers=headers)
+    assert ours.status_code == theirs.status_code
+    assert ours.headers.get("content-range") == theirs.headers.get("content-range")
+    if method == "GET":
+        assert ours.text.startswith(("Invalid Range header:", "The requested range is not"))
 
 
 def _unbounded(value: str | None) -> str | None:

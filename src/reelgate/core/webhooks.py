@@ -26,6 +26,7 @@ from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.ids import new_id
 from reelgate.core.models import JobStatus
+from reelgate.core.webhook_hosts import embedded_ipv4, numeric_host_problem
 
 WEBHOOK_HEADER = "Reelgate-Webhook-Url"
 NO_WEBHOOK = "none"  # the header value that turns the configured default off for one request
@@ -131,9 +132,16 @@ def _special(address: IpAddress) -> bool:
 
 
 def refused_address(address: IpAddress, allowed: Iterable[IpNetwork]) -> bool:
-    """True for private, loopback, link-local and other special addresses outside `allowed`."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for private, loopback, link-local and other special addresses outside `allowed`.
+    An IPv6 address that carries an IPv4 address (`::ffff:10.0.0.1`, NAT64, 6to4) is judged by
+    the IPv4 address, unless `allowed` names the IPv6 address itself."""
+    allowed = tuple(allowed)
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            if any(net.version == 6 and address in net for net in allowed):
+                return False
+            address = inner
     if any(address.version == net.version and address in net for net in allowed):
         return False
     return _special(address)
@@ -155,6 +163,9 @@ def parse_target(url: str) -> Target:
         raise ValueError("a webhook URL must start with http:// or https://")
     if not parts.hostname:
         raise ValueError("a webhook URL needs a host")
+    problem = numeric_host_problem(parts.hostname)
+    if problem is not None:
+        raise ValueError(f"a webhook URL's {problem}")
     if parts.username or parts.password:
         raise ValueError("a webhook URL may not carry credentials")
     try:

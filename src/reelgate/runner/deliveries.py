@@ -19,7 +19,13 @@ import httpx
 
 from reelgate.config import Settings
 from reelgate.core.deliveries import Attempt, Delivery
-from reelgate.core.webhooks import allowed_networks, resolve_target, retry_delay, signed_headers
+from reelgate.core.webhooks import (
+    allowed_networks,
+    parse_target,
+    resolve_target,
+    retry_delay,
+    signed_headers,
+)
 from reelgate.store.webhooks import WebhookStore
 
 log = logging.getLogger("reelgate.webhooks")
@@ -104,9 +110,9 @@ class DeliveryLoop:
         delivery = self.store.claim(sender_id, self._clock(), self._lease_seconds)
         if delivery is None:
             return False
-        attempt = self._attempt(delivery)
+        attempt, permanent = self._attempt(delivery)
         number = attempt.number
-        gave_up = number >= self.settings.webhook_max_attempts
+        gave_up = permanent or number >= self.settings.webhook_max_attempts
         next_at = None if gave_up else self._clock() + retry_delay(number, self.settings)
         status = self.store.record_attempt(delivery, sender_id, attempt, next_attempt_at=next_at)
         outcome = {"delivered": "delivered", "pending": "retry", "failed": "failed"}.get(
@@ -123,28 +129,52 @@ class DeliveryLoop:
             )
         return True
 
-    def _attempt(self, delivery: Delivery) -> Attempt:
+    def _attempt(self, delivery: Delivery) -> tuple[Attempt, bool]:
+        """One attempt, and whether no later one could do better (a URL that cannot be sent to,
+        stored before today's checks: failed at once, not retried)."""
         started = self._clock()
         clock = time.perf_counter()
         status_code: int | None = None
         error: str | None = None
+        permanent = False
         try:
+            url = _sendable(delivery.url)
             resolve_target(delivery.url, self._allowed)
             headers = signed_headers(self._secret, delivery.id, int(started), delivery.payload)
-            response = self._http.post(delivery.url, content=delivery.payload, headers=headers)
+            response = self._http.post(url, content=delivery.payload, headers=headers)
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}: {response.text[:_ERROR_CHARS]}"
                 if response.is_redirect:
                     error = f"HTTP {status_code}: redirects are not followed"
-        except ValueError as exc:  # refused target
+        except _Unsendable as exc:
+            error, permanent = str(exc)[:_ERROR_CHARS], True
+        except ValueError as exc:  # refused target (its addresses may change: retried)
             error = str(exc)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS]
-        return Attempt(
+        except Exception as exc:  # a bug: recorded as an attempt, so retries end
+            log.exception("webhook %s: unexpected error in an attempt", delivery.id)
+            error = f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS]
+        attempt = Attempt(
             number=delivery.attempts + 1,
             started_at=started,
             duration_ms=(time.perf_counter() - clock) * 1000,
             status_code=status_code,
             error=error,
         )
+        return attempt, permanent
+
+
+class _Unsendable(Exception):
+    """A stored target that no attempt can reach: its URL does not parse."""
+
+
+def _sendable(url: str) -> httpx.URL:
+    """The target as the HTTP client will send to it, if both the target rules
+    (`core/webhooks.parse_target`) and the client's own parser accept it."""
+    try:
+        parse_target(url)
+        return httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise _Unsendable(f"the webhook URL cannot be used: {exc}") from exc

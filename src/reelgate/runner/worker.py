@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import TypeVar
 
 from reelgate.config import Settings
 from reelgate.core.ids import new_generation_id
@@ -38,12 +39,14 @@ from reelgate.providers.base import InpaintLayer, JobCancelled, RenderedVideo, V
 from reelgate.providers.registry import ProviderRegistry, UnknownModel
 from reelgate.providers.upstream.errors import SubmitFailed, UpstreamError
 from reelgate.runner.progress import LeaseProgress, WorkerStopping
+from reelgate.runner.storage_retry import ClaimBackoff, with_storage_retries
 from reelgate.scenarios.execution import ScriptedOutcome, expiry, scripted_run
 from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.db import JobStore
 from reelgate.store.faults import STORAGE_ERROR, storage_fault
 
 log = logging.getLogger("reelgate.worker")
+T = TypeVar("T")
 
 _MEDIA_TYPES = {
     AssetVariant.VIDEO: ("video.mp4", "video/mp4"),
@@ -111,16 +114,24 @@ class WorkerPool:
             self._wake.notify()
 
     def _loop(self, worker_id: str) -> None:
+        backoff = ClaimBackoff(self.settings.storage_retry_seconds)
         while not self._stopping.is_set():
             try:
                 ran = self.run_one(worker_id)
-            except Exception:  # a bug in the runner itself: keep the worker alive
-                log.exception("worker %s: unexpected error", worker_id)
+                pause = backoff.reset()
+            except Exception as exc:
+                fault = storage_fault(exc)
+                if fault is None:  # a bug in the runner itself: keep the worker alive
+                    log.exception("worker %s: unexpected error", worker_id)
+                    pause = backoff.reset()
+                else:  # a full disk: one line, and a longer wait each time, not a traceback/s
+                    pause = backoff.fault()
+                    log.error("worker %s: %s Trying again in %.1f s.", worker_id, fault, pause)
                 ran = False
             if not ran:
                 with self._wake:
                     if self._pending_wakeups == 0 and not self._stopping.is_set():
-                        self._wake.wait(timeout=1.0)
+                        self._wake.wait(timeout=pause)
                     self._pending_wakeups = max(0, self._pending_wakeups - 1)
 
     # -- one job -------------------------------------------------------------------------------
@@ -162,6 +173,7 @@ class WorkerPool:
             fault = storage_fault(exc)
             if fault is not None:  # disk full, permission denied: the server's, said plainly
                 log.error("job %s failed: %s (%s)", job.id, fault, exc)
+                shutil.rmtree(workdir, ignore_errors=True)  # room to record the failure
                 self._fail(job, worker_id, STORAGE_ERROR, fault)
             else:
                 log.exception("job %s failed", job.id)
@@ -274,7 +286,8 @@ class WorkerPool:
         stored: dict[AssetVariant, Asset] = {}
         for variant, path in item.files.items():
             name, media_type = _MEDIA_TYPES[variant]
-            blob = self.blobs.put_file(f"{output_prefix(job.id)}/{item.index}/{name}", path)
+            key = f"{output_prefix(job.id)}/{item.index}/{name}"
+            blob = self._retrying(f"job {job.id}: storing {name}", self.blobs.put_file, key, path)
             stored[variant] = Asset(
                 variant=variant,
                 media_type=media_type,
@@ -349,6 +362,34 @@ class WorkerPool:
         self._on_change(job.id)
 
     def _fail(self, job: Job, worker_id: str, code: str, message: str) -> None:
-        self.store.fail_job(job.id, self._clock(), JobError(code=code, message=message), worker_id)
+        """Record the failure; its outputs go first, which may be the room a full disk needs.
+        Still full after the retries: the job is left to its lease (nothing can be written)."""
         self.blobs.delete_prefix(output_prefix(job.id))
+        error = JobError(code=code, message=message)
+        try:
+            self._retrying(
+                f"job {job.id}: recording its failure",
+                self.store.fail_job,
+                job.id,
+                self._clock(),
+                error,
+                worker_id,
+            )
+        except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            log.error("job %s: its failure could not be recorded: %s", job.id, fault)
+            return
         self._on_change(job.id)
+
+    def _retrying(self, what: str, action: Callable[..., T], *args: object) -> T:
+        """`action(*args)`, tried again while it meets a full or failing disk."""
+        return with_storage_retries(
+            lambda: action(*args),
+            what=what,
+            retries=self.settings.storage_retries,
+            first_pause=self.settings.storage_retry_seconds,
+            stopping=self._stopping,
+            log=log,
+        )

@@ -271,6 +271,8 @@ async def job_events(
     event = _job_event(jobs, who, journal, job_id, cursor)
     if resumed is not None:
         changed = any(changed == job_id for _, changed in journal.changes_after(resumed) or [])
+        if changed and event.deleted and not jobs.was_deleted(job_id, who):
+            changed = False  # another key's job: its changes are not the caller's to hear of
         if not changed and event.final:
             return Response(status_code=204)  # the client already saw the last word
         first: list[_JobEvent | bytes] = [event] if changed else []

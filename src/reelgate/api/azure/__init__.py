@@ -2,13 +2,17 @@
 and OpenAI's Videos API served under Azure's prefix as Azure does.
 
 `videos.py` and `images.py` parse requests and render answers; `errors.py` (video jobs) and
-`image_errors.py` (images, with `content_filter.py`'s results) are the envelopes.
+`image_errors.py` (images, with `content_filter.py`'s results) are the envelopes; `versions.py`
+checks `api-version` on every route.
 """
 
 from __future__ import annotations
 
+from fastapi import Depends
+
 from reelgate.api import openai
 from reelgate.api.azure import images, videos
+from reelgate.api.azure.versions import api_version, versioned
 from reelgate.api.server.envelopes import DialectPrefixes, mounted_copy
 from reelgate.api.short_way.routes import ShortcutFastAPI
 
@@ -22,8 +26,8 @@ def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
         operation_prefix="Azure_",
         tags=["Azure OpenAI videos (OpenAI style)"],
     )
-    app.include_router(openai_style, prefix="/openai/v1")
-    app.add_shortcuts(openai.fast_routes("/openai/v1"))
+    app.include_router(openai_style, prefix="/openai/v1", dependencies=[Depends(api_version)])
+    app.add_shortcuts(openai.fast_routes("/openai/v1", wrap=versioned))
     prefixes.add("/openai/v1/videos", openai.videos.ENVELOPE)
     app.include_router(images.router, prefix="/openai/v1")
     prefixes.add("/openai/v1/images", images.ENVELOPE)

@@ -13,6 +13,7 @@ from fastapi import Response
 from fastapi.responses import JSONResponse
 
 from reelgate.api.openai.errors import translate_validation
+from reelgate.api.server.error_words import SERVER_ERRORS
 from reelgate.core.errors import (
     Conflict,
     IdempotencyKeyReused,
@@ -84,5 +85,10 @@ class AzureEnvelope:
             detail = "Resource not found: no such endpoint."
         elif status_code == 405:
             detail = "Method not allowed for this endpoint."
-        code = _HTTP_CODES.get(status_code, "invalid_request" if status_code < 500 else "error")
+        if status_code >= 500:  # a condition of the server (503 disk full): Azure's server words
+            code = SERVER_ERRORS.get(status_code, SERVER_ERRORS[500])[1]
+            return azure_error(
+                status_code, detail, code=code, error_type="server_error", headers=headers
+            )
+        code = _HTTP_CODES.get(status_code, "invalid_request")
         return azure_error(status_code, detail, code=code, headers=headers)

@@ -15,6 +15,7 @@ from fastapi import Response
 from reelgate.api.azure.content_filter import prompt_filter_results
 from reelgate.api.azure.errors import azure_error
 from reelgate.api.openai.errors import translate_validation
+from reelgate.api.server.error_words import SERVER_ERRORS
 from reelgate.core.content_filter import PromptBlocked
 from reelgate.core.errors import (
     Conflict,
@@ -84,5 +85,8 @@ class AzureImagesEnvelope:
             detail = "Resource not found: no such endpoint."
         elif status_code == 405:
             detail = "Method not allowed for this endpoint."
-        code = _HTTP_CODES.get(status_code, "invalid_request" if status_code < 500 else "error")
+        if status_code >= 500:  # a condition of the server (503 disk full): Azure's server words
+            code = SERVER_ERRORS.get(status_code, SERVER_ERRORS[500])[1]
+        else:
+            code = _HTTP_CODES.get(status_code, "invalid_request")
         return azure_error(status_code, detail, code=code, error_type=_TYPE, headers=headers)

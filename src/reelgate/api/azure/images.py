@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from reelgate.api.azure.content_filter import content_filter_results, prompt_filter_results
 from reelgate.api.azure.image_errors import AzureImagesEnvelope, blocked_error
-from reelgate.api.azure.videos import api_version
+from reelgate.api.azure.versions import api_version
 from reelgate.api.content.responses import asset_response
 from reelgate.api.images.flow import (
     answer,

@@ -7,7 +7,6 @@ here and the other way round. Azure's statuses are the canonical status with its
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -31,10 +30,12 @@ from reelgate.api.azure.schemas import (
     VideoGenerationJobObject,
     VideoGenerationObject,
 )
+from reelgate.api.azure.versions import api_version
 from reelgate.api.content.responses import asset_response
 from reelgate.api.openai.errors import quote_list
 from reelgate.api.parsing.bodies import is_form, read_body
 from reelgate.api.parsing.idempotency import idempotency_claim
+from reelgate.api.parsing.json_text import parse_json
 from reelgate.api.parsing.scenario_header import RequestedScenario
 from reelgate.api.parsing.validation import validate
 from reelgate.api.parsing.webhook_target import RequestedWebhook
@@ -54,13 +55,6 @@ from reelgate.core.models import (
     StateFilter,
 )
 from reelgate.core.video_requests import NewVideo
-
-
-async def api_version(
-    version: Annotated[Literal["v1", "preview"] | None, Query(alias="api-version")] = None,
-) -> None:
-    """Azure's `api-version` query parameter: `v1` (the default) or `preview`."""
-
 
 ENVELOPE = AzureEnvelope()
 router = APIRouter(
@@ -209,14 +203,12 @@ def _uploads(files: Any) -> dict[str, UploadFile]:
 
 def _parse_items(raw: Any) -> list[Any]:
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidRequest(
-                "'inpaint_items' must be a JSON array of inpaint items.",
-                param="inpaint_items",
-                code="invalid_value",
-            ) from exc
+        raw = parse_json(
+            raw,
+            invalid="'inpaint_items' must be a JSON array of inpaint items.",
+            param="inpaint_items",
+            code="invalid_value",
+        )
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list):
@@ -292,9 +284,11 @@ def _inpaint_items(files: Any, raw_items: Any) -> tuple[NewInpaintItem, ...]:
 
 
 def _states(statuses: list[str] | None) -> list[StateFilter] | None:
-    if not statuses:
+    """The filter of `statuses` (comma-separated, or repeated); absent: every job. The document
+    types it as an array of `JobStatus`, so an empty item (`statuses=`, `queued,`) is refused."""
+    if statuses is None:
         return None
-    names = [name.strip() for value in statuses for name in value.split(",") if name.strip()]
+    names = [name.strip() for value in statuses for name in value.split(",")]
     unknown = [name for name in names if name not in _STATES]
     if unknown:
         raise InvalidRequest(
@@ -303,7 +297,7 @@ def _states(statuses: list[str] | None) -> list[StateFilter] | None:
             param="statuses",
             code="invalid_value",
         )
-    return [_STATES[name] for name in names] or None
+    return [_STATES[name] for name in names]
 
 
 # -- routes ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.responses import RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from reelgate.api.content.range_errors import range_not_satisfiable
 from reelgate.core.content import RemoteMedia
 
 _SINGLE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
@@ -68,10 +69,8 @@ class RemoteBlobResponse(Response):
         size = self.blob.size
         try:
             wanted = None if head else parse_single_range(Headers(scope=scope).get("range"), size)
-        except RangeNotSatisfiable:
-            refused = Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
-            await refused(scope, receive, send)
-            return
+        except RangeNotSatisfiable:  # nothing sent yet: the dialect's envelope answers
+            raise range_not_satisfiable(size) from None
         start, end = wanted if wanted is not None else (0, size - 1)
         headers = {
             "content-type": self.media_type or "application/octet-stream",

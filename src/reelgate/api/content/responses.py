@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSati
 from starlette.types import Receive, Scope, Send
 
 from reelgate.api.content.cached_reads import read_range
+from reelgate.api.content.range_errors import malformed_range, range_not_satisfiable
 from reelgate.api.content.remote import RemoteBlobResponse
 from reelgate.core.content import MediaSource
 from reelgate.core.models import Asset
@@ -30,36 +31,51 @@ class MediaFileResponse(FileResponse):
     skips the task that FileResponse runs beside a body to notice a client leaving mid-stream
     (on servers of ASGI spec < 2.4, uvicorn among them): one message has no middle, and that
     task cost a ranged request more than its read. Everything else (HEAD, whole files, several
-    ranges, `If-Range`, bad ranges) is FileResponse's own."""
+    ranges, `If-Range`) is FileResponse's own, except bad ranges: they are raised as HTTP errors
+    (`range_errors`), for the dialect's envelope, where FileResponse answers plain text."""
 
     chunk_size = 512 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        span = self._one_small_range(scope)
+        headers = Headers(scope=scope)
+        span = self._one_small_range(self._ranges(scope, headers), scope, headers)
         if span is None:
             await super().__call__(scope, receive, send)
             return
         assert self.stat_result is not None  # `_one_small_range` answers only when it is set
         start, end = span
         body = await read_range(Path(self.path), start, end)
-        headers = MutableHeaders(raw=list(self.raw_headers))
-        headers["content-range"] = f"bytes {start}-{end - 1}/{self.stat_result.st_size}"
-        headers["content-length"] = str(len(body))
-        await send({"type": "http.response.start", "status": 206, "headers": headers.raw})
+        answer = MutableHeaders(raw=list(self.raw_headers))
+        answer["content-range"] = f"bytes {start}-{end - 1}/{self.stat_result.st_size}"
+        answer["content-length"] = str(len(body))
+        await send({"type": "http.response.start", "status": 206, "headers": answer.raw})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    def _one_small_range(self, scope: Scope) -> tuple[int, int] | None:
-        """(start, end) where FileResponse would answer one range of at most `_ONE_READ` bytes
-        with a 206, else None (and FileResponse answers, errors included)."""
-        if self.stat_result is None or self.status_code != 200 or scope["method"] != "GET":
+    def _ranges(self, scope: Scope, headers: Headers) -> list[tuple[int, int]] | None:
+        """The ranges FileResponse would serve (None: it ignores the header, as for an `If-Range`
+        that no longer matches); raises where it would refuse them."""
+        if self.stat_result is None or self.status_code != 200:
             return None
-        headers = Headers(scope=scope)
-        http_range = headers.get("range")
-        if http_range is None or "if-range" in headers:  # resumed downloads: rare, and theirs
+        http_range, if_range = headers.get("range"), headers.get("if-range")
+        if http_range is None or scope["method"] not in ("GET", "HEAD"):
+            return None
+        if if_range is not None and not self._should_use_range(if_range):
             return None
         try:
-            ranges = self._parse_range_header(http_range, self.stat_result.st_size)
-        except (MalformedRangeHeader, RangeNotSatisfiable):
+            return self._parse_range_header(http_range, self.stat_result.st_size)
+        except MalformedRangeHeader as exc:
+            raise malformed_range(exc.content) from None
+        except RangeNotSatisfiable as exc:
+            raise range_not_satisfiable(exc.max_size) from None
+
+    @staticmethod
+    def _one_small_range(
+        ranges: list[tuple[int, int]] | None, scope: Scope, headers: Headers
+    ) -> tuple[int, int] | None:
+        """(start, end) where FileResponse would answer one range of at most `_ONE_READ` bytes
+        with a 206, else None (and FileResponse answers). Resumed downloads (`If-Range`) are
+        rare, and left to it."""
+        if ranges is None or scope["method"] != "GET" or "if-range" in headers:
             return None
         if len(ranges) != 1 or ranges[0][1] - ranges[0][0] > _ONE_READ:
             return None

@@ -32,6 +32,7 @@ _TYPES = {
     405: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
+    416: "invalid_request_error",  # a Range past the end of a download
     422: "invalid_request_error",
     429: "rate_limit_error",
 }

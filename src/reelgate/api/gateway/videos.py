@@ -7,7 +7,6 @@ here is the same job in every other dialect (and one made elsewhere is readable 
 from __future__ import annotations
 
 import io
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -34,6 +33,7 @@ from reelgate.api.gateway.schemas import (
 )
 from reelgate.api.parsing.bodies import is_form, read_body
 from reelgate.api.parsing.idempotency import idempotency_claim
+from reelgate.api.parsing.json_text import parse_json
 from reelgate.api.parsing.scenario_header import RequestedScenario
 from reelgate.api.parsing.validation import validate
 from reelgate.api.parsing.webhook_target import RequestedWebhook
@@ -133,14 +133,12 @@ def _reference(value: Any) -> ClientFile | None:
 def _form_fallbacks(value: Any) -> Any:
     """Multipart `fallbacks`: a JSON array in one field, or `fallbacks[0][provider]=...`."""
     if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise InvalidRequest(
-                "Invalid 'fallbacks': expected a JSON array of {provider, model}.",
-                param="fallbacks",
-                code="invalid_value",
-            ) from None
+        return parse_json(
+            value,
+            invalid="Invalid 'fallbacks': expected a JSON array of {provider, model}.",
+            param="fallbacks",
+            code="invalid_value",
+        )
     if isinstance(value, dict) and all(key.isdigit() for key in value):
         return [value[key] for key in sorted(value, key=int)]
     return value

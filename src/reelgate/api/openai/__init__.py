@@ -7,16 +7,21 @@ is the core's (`core/jobs.py`, `core/images.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reelgate.api.openai import images, models, videos
 from reelgate.api.server.envelopes import DialectPrefixes
-from reelgate.api.short_way.routes import FastRoute, ShortcutFastAPI
+from reelgate.api.short_way.routes import Endpoint, FastRoute, ShortcutFastAPI
 
 
-def fast_routes(prefix: str) -> tuple[FastRoute, ...]:
+def fast_routes(
+    prefix: str, wrap: Callable[[Endpoint], Endpoint] = lambda endpoint: endpoint
+) -> tuple[FastRoute, ...]:
     """Status polls and content downloads (a ranged download is a request a MiB), matched before
-    FastAPI's routes and its own layers (api/short_way/routes.py)."""
+    FastAPI's routes and its own layers (api/short_way/routes.py). `wrap`: what a mounting
+    dialect adds to each endpoint (Azure checks its `api-version`)."""
     return tuple(
-        FastRoute(prefix + path, endpoint, videos.ENVELOPE)
+        FastRoute(prefix + path, wrap(endpoint), videos.ENVELOPE)
         for path, endpoint in (
             ("/videos/{video_id}", videos.retrieve_video),
             ("/videos/{video_id}/content", videos.video_content_fast),

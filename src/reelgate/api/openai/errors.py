@@ -33,6 +33,7 @@ _STATUS_TYPES = {
     409: "invalid_request_error",
     413: "invalid_request_error",
     415: "invalid_request_error",
+    416: "invalid_request_error",  # a Range past the end of a download
     422: "invalid_request_error",
     429: "requests",  # OpenAI's type for request-rate limits (code `rate_limit_exceeded`)
 }

@@ -20,7 +20,7 @@ from reelgate.api.openai.errors import OpenAIEnvelope
 from reelgate.api.openai.poll_faults import openai_poll_fault
 from reelgate.api.openai.schemas import (
     DEFAULT_MODEL,
-    VIDEO_SIZES,
+    TRUE_SIZE_KEY,
     CreateVideoBody,
     DeletedVideoObject,
     EditVideoBody,
@@ -31,6 +31,7 @@ from reelgate.api.openai.schemas import (
     VideoListObject,
     VideoObject,
     VideoReference,
+    allowed_size,
 )
 from reelgate.api.parsing.bodies import read_body
 from reelgate.api.parsing.idempotency import idempotency_claim
@@ -90,6 +91,11 @@ def render_video(job: Job) -> dict[str, Any]:
         JobStatus.FAILED: "failed",
         JobStatus.CANCELLED: "failed",
     }[status]
+    # `size` must be one of VideoSize's four values; a job made through another dialect (Azure's
+    # 480x480, the app API's any size) names the nearest of them, and its own in `reelgate_size`.
+    width, height = allowed_size(job.spec.width, job.spec.height)
+    wire_size, true_size = f"{width}x{height}", f"{job.spec.width}x{job.spec.height}"
+    extra = {} if wire_size == true_size else {TRUE_SIZE_KEY: true_size}
     return {
         "id": job.id,
         "object": "video",
@@ -100,10 +106,11 @@ def render_video(job: Job) -> dict[str, Any]:
         "completed_at": _timestamp(job.completed_at),
         "expires_at": _timestamp(job.expires_at),
         "prompt": job.spec.prompt,
-        "size": f"{job.spec.width}x{job.spec.height}",
+        "size": wire_size,
         "seconds": str(job.spec.seconds),
         "remixed_from_video_id": job.remixed_from,
         "error": error,
+        **extra,
     }
 
 
@@ -169,21 +176,15 @@ def _source_video(value: Any) -> SourceVideo:
     return SourceVideo(job_id=validate(VideoReference, value, "video").id)
 
 
-def _allowed_size(width: int, height: int) -> tuple[int, int]:
-    """The output size for an uploaded source: the allowed size of the same orientation whose
-    pixel count is closest to the source's (`size` must stay one of the four allowed values)."""
-    candidates = [tuple(int(v) for v in size.split("x")) for size in VIDEO_SIZES]
-    same = [(w, h) for w, h in candidates if (w >= h) == (width >= height)]
-    w, h = min(same, key=lambda wh: abs(wh[0] * wh[1] - width * height))
-    return w, h
-
-
 async def _create_body(
-    request: Request, config: Settings
+    request: Request, config: Settings, object_parts: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], IdempotencyClaim | None]:
     """A create's body, and its claim on an Idempotency-Key (taken from the whole body, before
-    the route takes it apart)."""
-    body = await read_body(request, max_part_size=config.max_upload_bytes)
+    the route takes it apart). `object_parts`: the multipart parts the official document types
+    as an object or a file, which may come JSON-encoded as well as `name[key]`."""
+    body = await read_body(
+        request, max_part_size=config.max_upload_bytes, object_parts=object_parts
+    )
     return body, await idempotency_claim(request, body)
 
 
@@ -197,7 +198,7 @@ async def _derived_video(
     scenario: Scenario | None,
 ) -> Response:
     """An edit or an extension (the source: `video[id]` or a file), made and answered."""
-    body, claim = await _create_body(request, config)
+    body, claim = await _create_body(request, config, ("video",))
     video = body.pop("video", None)
     if operation is Operation.EXTEND:
         extension = validate(ExtendVideoBody, body)
@@ -209,7 +210,7 @@ async def _derived_video(
         _source_video(video),
         prompt,
         DEFAULT_MODEL,
-        _allowed_size,
+        allowed_size,
         extra_seconds=extra_seconds,
         webhook=webhook,
         scenario=scenario,
@@ -240,7 +241,7 @@ async def create_video(
     who: Who,
     scenario: RequestedScenario,
 ) -> Response:
-    body, claim = await _create_body(request, config)
+    body, claim = await _create_body(request, config, ("input_reference",))
     reference_value = body.pop("input_reference", None)
     params = validate(CreateVideoBody, body)
     reference = _reference_image(reference_value)

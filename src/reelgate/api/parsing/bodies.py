@@ -1,20 +1,25 @@
 """Reading request bodies that may come as JSON or as multipart/form-data, into one dict.
 
 Multipart names with brackets (`input_reference[image_url]`, `video[id]`, as the official SDKs
-send nested objects) become nested dicts, so both encodings validate against the same models.
-Uploaded files stay `UploadFile` objects (spooled to disk by the multipart parser).
+send nested objects) become nested dicts, so both encodings validate against the same models. An
+object part may also come JSON-encoded in one part (`video={"id": ...}`, OpenAPI's default
+encoding of an object in multipart): the route names such parts (`object_parts`). Uploaded files
+stay `UploadFile` objects (spooled to disk by the multipart parser, at most `max_part_size` each).
+JSON, wherever it comes from, is parsed by `json_text.parse_json` (bounded nesting, text only).
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
+from reelgate.api.parsing.json_text import check_tree, checked_text, parse_json
+from reelgate.api.parsing.multipart import LimitedMultiPartParser
 from reelgate.core.errors import InvalidRequest
 
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
@@ -31,7 +36,7 @@ def _path(name: str) -> list[str]:
     return [head, *_BRACKETS.findall("[" + rest)]
 
 
-def fold_form(items: list[tuple[str, str | UploadFile]]) -> dict[str, Any]:
+def fold_form(items: list[tuple[str, Any]]) -> dict[str, Any]:
     """Turn flat form items into a nested dict; a repeated name becomes a list."""
     result: dict[str, Any] = {}
     for name, value in items:
@@ -58,16 +63,59 @@ def is_form(request: Request) -> bool:
     return content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
-async def read_body(request: Request, *, max_part_size: int) -> dict[str, Any]:
+_INVALID_JSON = (
+    "We could not parse the JSON body of your request. The API expects a JSON payload, but what "
+    "was sent was not valid JSON."
+)
+
+
+def _decoded_item(
+    name: str, value: str | UploadFile, object_parts: Collection[str]
+) -> tuple[str, Any]:
+    """One form item, a JSON-encoded object part decoded (values are checked once folded)."""
+    checked_text(name, None)  # before anything may echo it
+    if isinstance(value, UploadFile):
+        checked_text(value.filename or "", name)
+        return name, value
+    if name in object_parts and value.lstrip().startswith("{"):
+        document = parse_json(value, invalid=f"Invalid '{name}': expected a JSON object.")
+        if not isinstance(document, dict):
+            raise InvalidRequest(f"Invalid '{name}': expected a JSON object.", param=name)
+        return name, document
+    return name, value
+
+
+async def _read_form(
+    request: Request, max_part_size: int, object_parts: Collection[str]
+) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if content_type == "multipart/form-data":
+            parser = LimitedMultiPartParser(
+                request.headers,
+                request.stream(),
+                max_files=MAX_FILES,
+                max_fields=MAX_FIELDS,
+                max_part_size=max_part_size,
+            )
+            form = await parser.parse()
+        else:
+            form = await request.form(max_fields=MAX_FIELDS, max_part_size=max_part_size)
+    except MultiPartException as exc:
+        raise InvalidRequest(f"Could not parse the multipart body: {exc.message}") from exc
+    items = [_decoded_item(name, value, object_parts) for name, value in form.multi_items()]
+    # Bracketed names nest too (`a[a][a]...`): the folded form is held to the JSON bounds.
+    return check_tree(fold_form(items))
+
+
+async def read_body(
+    request: Request, *, max_part_size: int, object_parts: Collection[str] = ()
+) -> dict[str, Any]:
+    """The body as one dict. `max_part_size`: the largest part of a form, file or text (past it,
+    413); `object_parts`: form parts that may hold an object as JSON."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if is_form(request):
-        try:
-            form = await request.form(
-                max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=max_part_size
-            )
-        except MultiPartException as exc:
-            raise InvalidRequest(f"Could not parse the multipart body: {exc.message}") from exc
-        return fold_form(list(form.multi_items()))
+        return await _read_form(request, max_part_size, object_parts)
     raw = await request.body()
     if not raw.strip():
         return {}
@@ -76,13 +124,7 @@ async def read_body(request: Request, *, max_part_size: int) -> dict[str, Any]:
             f"Unsupported content type '{content_type}'. Send application/json or "
             "multipart/form-data."
         )
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(
-            "We could not parse the JSON body of your request. The API expects a JSON payload, "
-            "but what was sent was not valid JSON."
-        ) from exc
+    body = parse_json(raw, invalid=_INVALID_JSON)
     if not isinstance(body, dict):
         raise InvalidRequest("Invalid body: expected a JSON object.")
     return body

@@ -9,13 +9,14 @@ stored when the answer starts, so it is there before the client has its answer.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reelgate.api.parsing.json_text import parse_json
 from reelgate.api.recordings.log import Recording, RequestLog
+from reelgate.core.errors import InvalidRequest
 
 try:
     from python_multipart.multipart import MultipartParser, parse_options_header
@@ -159,9 +160,9 @@ class _BodyCapture:
         text = self._text.decode("utf-8", "replace")
         is_json = self.media_type == "application/json" or self.media_type.endswith("+json")
         if is_json and not self.truncated:
-            try:
-                return "json", json.loads(text)
-            except ValueError:
+            try:  # bounded like the app's own parsing: what is kept can always be served
+                return "json", parse_json(text, invalid="not JSON")
+            except InvalidRequest:  # not JSON, too deep, or a lone surrogate: kept as text
                 return "text", text
         if self.media_type == "application/x-www-form-urlencoded" and not self.truncated:
             return "form", parse_qs(text, keep_blank_values=True)

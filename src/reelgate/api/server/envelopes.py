@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute, APIRouter
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from reelgate.api.parsing.json_text import JsonNotText, parse_json
 from reelgate.core.errors import ReelgateError
 
 
@@ -38,13 +39,38 @@ async def in_envelope(envelope: ErrorEnvelope, answer: Coroutine[Any, Any, Respo
         return envelope.http(exc.status_code, str(exc.detail), exc.headers)
 
 
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    return media_type.lower() == "application/json" or media_type.lower().endswith("+json")
+
+
+async def _parse_json_first(request: Request) -> None:
+    """Parse a JSON body the bounded way (`api/parsing/json_text.py`) before FastAPI reads it
+    for a body model, which then finds it parsed (Starlette caches it as `Request._json`). Text
+    that is no JSON at all is left to FastAPI, which reports it as each dialect expects."""
+    raw = await request.body()
+    if not raw.strip():
+        return
+    try:
+        request._json = parse_json(raw, invalid="not JSON")
+    except JsonNotText:
+        return
+
+
 def dialect_route(envelope: ErrorEnvelope) -> type[APIRoute]:
     class DialectRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
+            field = self.body_field
+            takes_json = field is not None and not isinstance(field.field_info, params.Form)
+
+            async def answer(request: Request) -> Response:
+                if takes_json and _is_json(request):
+                    await _parse_json_first(request)
+                return await handler(request)
 
             async def handle(request: Request) -> Response:
-                return await in_envelope(envelope, handler(request))
+                return await in_envelope(envelope, answer(request))
 
             return handle
 

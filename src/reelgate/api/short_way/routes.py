@@ -24,6 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reelgate.api.server.envelopes import ErrorEnvelope, in_envelope
 
 Endpoint = Callable[..., Awaitable[Response]]
+# The methods a 405's `Allow` header may name (every one some route could serve).
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_ROUTING_KEYS = {"fastapi", "route", "endpoint", "path_params"}
 
 
 class FastRoute(Route):
@@ -107,6 +110,20 @@ class ShortcutFastAPI(FastAPI):
         """Leave these middleware classes out of the shortcut's stack (a GET a fast route
         answers without reading a body has no use for the body limit)."""
         self._skipped = (*self._skipped, *middleware)
+
+    def allowed_methods(self, scope: Scope) -> str:
+        """Every method a route serves at the scope's path, for a 405's `Allow` header: FastAPI
+        has one route a method, and Starlette's router names only the first that matched. Each
+        method is matched as the router matches it (included routers keep their own prefixes)."""
+        # The routing state the failed match left (FastAPI's route context) is not carried over.
+        bare = {key: value for key, value in scope.items() if key not in _ROUTING_KEYS}
+        routes = (*self._shortcuts, *self.router.routes)
+        served = []
+        for method in HTTP_METHODS:
+            probe = {**bare, "type": "http", "method": method}
+            if any(route.matches(dict(probe))[0] is Match.FULL for route in routes):
+                served.append(method)
+        return ", ".join(served)
 
     def build_middleware_stack(self) -> ASGIApp:
         # Built when FastAPI builds its own (at the first request), from the same list.
