@@ -22,12 +22,17 @@ def free_port() -> int:
 
 def orphan_files(data_dir: Path) -> list[str]:
     """Files in a stopped server's data directory that nothing accounts for: output files that
-    are no asset's, inputs of jobs that do not exist, anything left in staging. (SQLite and media
-    in the data directory only.)"""
+    are no asset's, inputs of jobs that do not exist, uploaded files and characters of no row,
+    anything left in staging. (SQLite and media in the data directory only.)"""
     blobs = data_dir / "blobs"
     with sqlite3.connect(f"file:{data_dir / 'reelgate.sqlite3'}?mode=ro", uri=True) as db:
         job_ids = {row[0] for row in db.execute("SELECT id FROM jobs")}
         asset_keys = {row[0] for row in db.execute("SELECT blob_key FROM assets")}
+        kept_keys = {  # the Files API's uploads and video characters
+            row[0]
+            for table in ("client_files", "video_characters")
+            for row in db.execute(f"SELECT blob_key FROM {table}")
+        }
     found = []
     for path in sorted(blobs.rglob("*")) if blobs.is_dir() else []:
         if not path.is_file():
@@ -37,6 +42,8 @@ def orphan_files(data_dir: Path) -> list[str]:
         if top == "jobs" and key in asset_keys:
             continue
         if top == "inputs" and rest.partition("/")[0] in job_ids:
+            continue
+        if top in ("files", "characters") and key in kept_keys:
             continue
         found.append(key)
     return found

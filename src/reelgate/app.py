@@ -15,6 +15,7 @@ from starlette.responses import Response
 from reelgate import __version__
 from reelgate.api import app as app_api
 from reelgate.api import azure, gateway, openai
+from reelgate.api import responses as responses_api
 from reelgate.api.access.auth import AuthMiddleware
 from reelgate.api.access.key_ring import KeyRing
 from reelgate.api.access.request_rates import RequestRates
@@ -28,11 +29,14 @@ from reelgate.api.server.faults import install_fault_handlers
 from reelgate.api.short_way.routes import ShortcutFastAPI
 from reelgate.config import Settings
 from reelgate.core.catalog import ModelCatalog
+from reelgate.core.characters import CharacterService
 from reelgate.core.content_filter import ContentFilter
 from reelgate.core.deliveries import DeliveryService
 from reelgate.core.events import JobEvents
+from reelgate.core.files import FileService
 from reelgate.core.images import ImageService
 from reelgate.core.jobs import JobService
+from reelgate.core.responses import ResponseService
 from reelgate.core.usage import UsageService
 from reelgate.core.webhooks import load_or_create_secret as load_webhook_secret
 from reelgate.observability.metrics import Metrics
@@ -44,6 +48,7 @@ from reelgate.runner.retention import RetentionSweep
 from reelgate.runner.worker import WorkerPool
 from reelgate.scenarios.choice import Scenarios
 from reelgate.scenarios.rules import load_rules
+from reelgate.store.client_files import ClientFileStore
 from reelgate.store.connect import open_store
 from reelgate.store.idempotency import IdempotencyStore
 from reelgate.store.keys import KeyStore
@@ -128,6 +133,10 @@ def create_app(
             scenarios=scenarios,
         )
         app.state.images = ImageService(store, blobs, registry, settings, content_filter)
+        app.state.responses = ResponseService.over(app.state.images)  # /v1/responses
+        client_files = ClientFileStore(store.engine)  # the Files API, video characters
+        app.state.files = FileService(client_files, blobs, settings)
+        app.state.characters = CharacterService(client_files, blobs, settings)
         app.state.image_links = ImageLinks(
             load_or_create_secret(settings.data_dir), settings.image_url_ttl_seconds
         )
@@ -169,6 +178,7 @@ def create_app(
     azure.mount(app, prefixes)  # /openai/v1: video jobs, images, and OpenAI's videos API
     app_api.mount(app, prefixes)  # /api: the app API of seed 004, events, webhooks, usage
     gateway.mount(app, prefixes)  # /gateway/v1: the gateway API of seed 003
+    responses_api.mount(app, prefixes)  # /v1/responses, /openai/v1/responses: the image tool
     # A GET the short way answers without reading a body has no use for the body limit.
     app.skip_on_shortcuts(BodyLimitMiddleware)
     app.state.models = ModelCatalog(registry)  # GET /v1/models

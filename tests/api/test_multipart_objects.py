@@ -53,11 +53,17 @@ def test_an_input_reference_object_as_a_json_part(http: httpx.Client):
     answer = http.post("/v1/videos", files=files)
     assert answer.status_code == 200, answer.text
 
+    upload = {"file": ("blue.png", png_bytes((20, 20, 200)), "image/png")}
+    stored = http.post("/v1/files", files=upload, data={"purpose": "vision"}).json()["id"]
+    files["input_reference"] = as_json_part({"file_id": stored})
+    answer = http.post("/v1/videos", files=files)
+    assert answer.status_code == 200, answer.text
+
     files["input_reference"] = as_json_part({"file_id": "file-abc123"})
     refused = http.post("/v1/videos", files=files)
     assert refused.status_code == 400, refused.text
     error = refused.json()["error"]  # the same answer as for `input_reference[file_id]`
-    assert (error["param"], error["code"]) == ("input_reference.file_id", "unsupported_parameter")
+    assert (error["param"], error["code"]) == ("input_reference.file_id", "invalid_value")
 
 
 def test_a_broken_json_part_is_a_400(http: httpx.Client):

@@ -31,6 +31,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, fake: FakeOpenAI) -> Itera
         {
             "sora-2": {"provider": "up", "limits": {"max_seconds": 8}},
             "gpt-image-1": {"kind": "image", "provider": "up"},
+            "dall-e-2": {"kind": "image", "provider": "up"},
         },
     )
     with Gateway(tmp, routing) as running:
@@ -130,7 +131,7 @@ def test_models_are_listed_in_openai_shape(gateway: Gateway):
     listed = gateway.http.get("/v1/models").json()
     assert listed["object"] == "list"
     names = {item["id"]: item for item in listed["data"]}
-    assert set(names) == {"sora-2", "gpt-image-1"}
+    assert set(names) == {"sora-2", "gpt-image-1", "dall-e-2"}
     assert names["sora-2"]["object"] == "model" and names["sora-2"]["owned_by"] == "up"
     assert gateway.http.get("/v1/models/sora-2").json()["id"] == "sora-2"
     assert gateway.http.get("/v1/models/missing").status_code == 404
@@ -207,3 +208,24 @@ def test_an_upstream_image_failure_is_the_clients_answer(gateway, fake, answer, 
     error = response.json()["error"]
     assert error["code"] == code
     assert error["message"].startswith("up:"), "the message names the provider"
+
+
+def test_variations_are_sent_to_the_upstreams_variations(gateway: Gateway, fake: FakeOpenAI):
+    import base64
+    import io
+
+    from PIL import Image
+
+    client = OpenAI(base_url=f"{gateway.server.base_url}/v1", api_key="x", max_retries=0)
+    square = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(square, format="PNG")
+    result = client.images.create_variation(
+        image=("s.png", square.getvalue()), n=2, size="256x256", response_format="b64_json"
+    )
+    assert len(result.data or []) == 2
+    assert base64.b64decode((result.data or [])[0].b64_json or "") == fake.media.png
+    sent = fake.variation_fields
+    assert {k: sent[k] for k in ("model", "n", "size", "response_format")} == {
+        "model": "dall-e-2", "n": "2", "size": "256x256", "response_format": "b64_json"
+    }  # fmt: skip
+    assert int(sent["image_bytes"]) > 0

@@ -37,6 +37,7 @@ class FakeOpenAI(FakeUpstream):
             Route(f"{p}/videos/{{video_id}}", self.delete, methods=["DELETE"]),
             Route(f"{p}/videos/{{video_id}}/content", self.content, methods=["GET"]),
             Route(f"{p}/images/generations", self.images, methods=["POST"]),
+            Route(f"{p}/images/variations", self.variations, methods=["POST"]),
         ]
 
     def _denied(self, request: Request) -> Response | None:
@@ -147,6 +148,20 @@ class FakeOpenAI(FakeUpstream):
                 "data": [{"b64_json": picture} for _ in range(int(body.get("n", 1)))],
             }
         )
+
+    async def variations(self, request: Request) -> Response:
+        """DALL-E 2 variations: multipart; the fields it got are kept in `variation_fields`."""
+        if (denied := self._denied(request)) is not None:
+            return denied
+        form = await request.form()
+        image = form["image"]
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+        assert not isinstance(image, str)
+        self.variation_fields = {**fields, "image_bytes": str(len(await image.read()))}
+        self.submissions += 1
+        picture = base64.b64encode(self.media.png).decode()
+        data = [{"b64_json": picture} for _ in range(int(fields.get("n", 1)))]
+        return JSONResponse({"created": int(time.time()), "data": data})
 
     def resource(self, job: FakeJob) -> dict[str, Any]:
         done = self.fraction(job)

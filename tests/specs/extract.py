@@ -1,8 +1,8 @@
 """Copy the schemas the conformance tests need out of the official OpenAPI documents.
 
 The official documents are large; tests vendor only the schemas they validate against (with every
-schema those reference): `openai-videos.json`, `azure-videos.json`, `openai-images.json` and
-`azure-images.json`. Azure's document is
+schema those reference): `openai-videos.json`, `azure-videos.json`, `openai-images.json`,
+`openai-files.json` and `azure-images.json`. Azure's document is
 OpenAPI 3.0, so its `nullable: true` becomes a JSON Schema `null` type here. Regenerate after
 updating the documents:
 
@@ -18,13 +18,20 @@ from typing import Any
 
 import yaml
 
-OPENAI_ROOTS = ["VideoResource", "VideoListResource", "DeletedVideoResource", "ErrorResponse"]
+OPENAI_ROOTS = [
+    "VideoResource",
+    "VideoListResource",
+    "DeletedVideoResource",
+    "ErrorResponse",
+    "VideoCharacterResource",
+]
 AZURE_ROOTS = [
     "VideoGenerationJob",
     "VideoGenerationJobList",
     "VideoGeneration",
     "AzureOpenAIVideoGenerationErrorResponse",
 ]
+OPENAI_FILE_ROOTS = ["OpenAIFile", "ListFilesResponse", "DeleteFileResponse", "ErrorResponse"]
 OPENAI_IMAGE_ROOTS = [
     "ImagesResponse",
     "ImageGenStreamEvent",
@@ -32,6 +39,22 @@ OPENAI_IMAGE_ROOTS = [
     "ErrorResponse",
 ]
 AZURE_IMAGE_ROOTS = ["AzureImagesResponse", "AzureErrorResponse"]
+OPENAI_RESPONSE_ROOTS = [
+    "Response",
+    "ImageGenToolCall",
+    "ResponseCreatedEvent",
+    "ResponseInProgressEvent",
+    "ResponseOutputItemAddedEvent",
+    "ResponseImageGenCallInProgressEvent",
+    "ResponseImageGenCallGeneratingEvent",
+    "ResponseImageGenCallPartialImageEvent",
+    "ResponseImageGenCallCompletedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseCompletedEvent",
+    "ResponseFailedEvent",
+    "ErrorResponse",
+]
+AZURE_RESPONSE_ROOTS = ["AzureResponse", "AzureErrorResponse"]
 HERE = Path(__file__).parent
 
 
@@ -92,6 +115,15 @@ def main(specs: str) -> None:
     write(folder / "openai-openapi.yaml", OPENAI_ROOTS, "openai-videos.json", convert=False)
     write(folder / "azure-openai-v1-preview.yaml", AZURE_ROOTS, "azure-videos.json", convert=True)
     write(folder / "openai-openapi.yaml", OPENAI_IMAGE_ROOTS, "openai-images.json", convert=False)
+    write(folder / "openai-openapi.yaml", OPENAI_FILE_ROOTS, "openai-files.json", convert=False)
+    write(
+        folder / "openai-openapi.yaml", OPENAI_RESPONSE_ROOTS, "openai-responses.json",
+        convert=False,
+    )  # fmt: skip
+    write(
+        folder / "azure-openai-v1-preview.yaml", AZURE_RESPONSE_ROOTS, "azure-responses.json",
+        convert=True,
+    )  # fmt: skip
     write(
         folder / "azure-openai-v1-preview.yaml",
         AZURE_IMAGE_ROOTS,

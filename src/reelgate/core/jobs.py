@@ -187,7 +187,13 @@ class JobService:
             return replayed
         job_id = new_job_id()
         width, height = even_size(new.width, new.height)
-        spec = VideoSpec(prompt=new.prompt, width=width, height=height, seconds=new.seconds)
+        spec = VideoSpec(
+            prompt=new.prompt,
+            width=width,
+            height=height,
+            seconds=new.seconds,
+            characters=new.characters,
+        )
         try:
             reference_key = None
             if new.reference_image is not None:

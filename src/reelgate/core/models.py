@@ -61,6 +61,15 @@ class MediaKind(StrEnum):
     VIDEO = "video"
 
 
+class CharacterSpec(BaseModel):
+    """A video character the prompt mentions (`core/characters.py`): its name and colours."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    colors: tuple[tuple[int, int, int], ...]
+
+
 class InpaintSpec(BaseModel):
     """Client media placed into the video from a frame on (Azure's inpaint items).
 
@@ -101,6 +110,8 @@ class VideoSpec(BaseModel):
     # For extensions: the length of the new segment (`seconds` is the stitched total).
     extension_seconds: int | None = None
     inpaint: tuple[InpaintSpec, ...] = ()
+    # The caller's video characters the prompt mentions (the preview engine draws them).
+    characters: tuple[CharacterSpec, ...] = ()
     # How this job is scripted to behave (reelgate as a test double; docs/testing-your-app.md).
     scenario: Scenario | None = None
     # The request's own fallbacks (`provider/model` names, the gateway dialect's `fallbacks`),
@@ -129,6 +140,7 @@ class ImageFamily(StrEnum):
 class ImageOperation(StrEnum):
     GENERATE = "generate"
     EDIT = "edit"
+    VARIATION = "variation"  # DALL-E 2: the input redrawn, no prompt
 
 
 class ImageSpec(BaseModel):

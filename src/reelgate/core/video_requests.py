@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reelgate.core.job_inputs import ClientFile, NewInpaintItem
-from reelgate.core.models import Operation
+from reelgate.core.models import CharacterSpec, Operation
 from reelgate.scenarios.grammar import Scenario
 
 SizeChooser = Callable[[int, int], tuple[int, int]]
@@ -31,6 +31,7 @@ class NewVideo:
     seed: int | None = None
     reference_image: ClientFile | None = None
     inpaint: tuple[NewInpaintItem, ...] = ()
+    characters: tuple[CharacterSpec, ...] = ()  # mentioned in the prompt (core/characters.py)
     # Per-request webhook target (checked by the API): None for the configured default,
     # `core.webhooks.NO_WEBHOOK` for none.
     webhook: str | None = None

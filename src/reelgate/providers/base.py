@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from reelgate.core.models import (
     AssetVariant,
+    CharacterSpec,
     ImageFamily,
     ImageOperation,
     MediaKind,
@@ -76,6 +77,7 @@ class VideoTask:
     source_video: Path | None = None  # the video to remix, edit or extend
     source_prompt: str | None = None  # the prompt that produced `source_video`, when known
     inpaint: tuple[InpaintLayer, ...] = ()
+    characters: tuple[CharacterSpec, ...] = ()  # the preview engine draws their badges
     # Upstream providers: the model or deployment to ask for, extra request parameters from
     # the routing file, and the upstream job already submitted for this job (resume, never
     # submit twice). The source's upstream id, when the source job ran on the same provider.

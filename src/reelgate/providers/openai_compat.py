@@ -163,6 +163,19 @@ class OpenAICompatProvider(UpstreamProvider):
         time.sleep(min(seconds, self.config.max_backoff_seconds))
 
     def _image_request(self, client: UpstreamClient, task: ImageTask) -> dict[str, Any]:
+        if task.operation is ImageOperation.VARIATION:  # DALL-E 2: the image, no prompt
+            source = task.input_images[0]
+            return client.json(
+                "POST",
+                "images/variations",
+                data={
+                    "model": task.upstream_model or task.family.value,
+                    "n": str(task.n),
+                    "size": f"{task.width}x{task.height}",
+                    "response_format": "b64_json",
+                },
+                files=[("image", (source.name, source.read_bytes(), "image/png"))],
+            )
         fields: dict[str, Any] = {
             "model": task.upstream_model or task.family.value,
             "prompt": task.prompt,

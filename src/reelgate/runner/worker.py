@@ -276,6 +276,7 @@ class WorkerPool:
             source_video=source_video,
             source_prompt=source_prompt,
             inpaint=inpaint,
+            characters=spec.characters,
             upstream_model=upstream_model,
             upstream_parameters=parameters,
             upstream_ref=job.upstream_ref,

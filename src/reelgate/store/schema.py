@@ -169,3 +169,45 @@ job_tombstones = Table(
     Column("deleted_at", Float, nullable=False),
     Index("ix_job_tombstones_deleted_at", "deleted_at"),
 )
+
+# Files API uploads and video characters (0006), each owned by the key that made it; the media
+# itself is in the blob store under `files/<id>/` and `characters/<id>/`.
+client_files = Table(
+    "client_files",
+    metadata,
+    Column("id", String(64), primary_key=True),  # file-<ulid>: ordering by id is by creation
+    Column("owner", String(64), nullable=True),
+    Column("filename", String(512), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("blob_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=True),
+    Index("ix_client_files_owner", "owner"),
+)
+
+video_characters = Table(
+    "video_characters",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=True),
+    Column("name", String(80), nullable=False),
+    Column("colors", Text, nullable=False),  # JSON: [[r, g, b], ...], the video's main colours
+    Column("blob_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Index("ix_video_characters_owner", "owner"),
+)
+
+# Responses API answers kept for `GET /v1/responses/{id}` and `previous_response_id` (0006):
+# the answer's JSON without the image's bytes, and the image job's generation that holds them.
+stored_responses = Table(
+    "stored_responses",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(64), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("image_job_id", String(64), nullable=True),
+    Column("image_generation_id", String(64), nullable=True),
+    Column("body", Text, nullable=False),
+)

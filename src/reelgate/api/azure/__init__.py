@@ -31,3 +31,10 @@ def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
     prefixes.add("/openai/v1/videos", openai.videos.ENVELOPE)
     app.include_router(images.router, prefix="/openai/v1")
     prefixes.add("/openai/v1/images", images.ENVELOPE)
+    # Azure's document has the Files API too: OpenAI's routes again (files named by `file_id`
+    # in `/openai/v1/videos` are this API's), in OpenAI's envelope as for its videos.
+    app.include_router(
+        mounted_copy(openai.files.router, operation_prefix="Azure_", tags=["Azure OpenAI files"]),
+        prefix="/openai/v1",
+    )
+    prefixes.add("/openai/v1/files", openai.files.ENVELOPE)

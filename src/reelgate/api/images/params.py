@@ -3,13 +3,15 @@
 Generations are JSON (`CreateImageRequest`); edits are multipart with `image` (one file, or
 several as repeated `image` / `image[]` parts) and an optional `mask` (`CreateImageEditRequest`),
 or JSON with `images: [{"image_url": "data:..."}]` and `mask: {"image_url": ...}` as in
-`EditImageBodyJsonParam`. Bodies are validated strictly for JSON and with string coercion for
+`EditImageBodyJsonParam` (or `{"file_id": ...}`, a Files API file, where the dialect passes
+`stored`). Bodies are validated strictly for JSON and with string coercion for
 multipart, whose values are all strings.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -21,7 +23,7 @@ from reelgate.api.parsing.validation import validate
 from reelgate.core.errors import InvalidRequest
 from reelgate.core.images import NewImages, family_of
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.models import ImageOperation
+from reelgate.core.models import ImageFamily, ImageOperation
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_data_url
 
@@ -63,6 +65,18 @@ class ImageRef(BaseModel):
 
     image_url: str | None = None
     file_id: str | None = None
+
+
+class VariationImageBody(BaseModel):
+    """`CreateImageVariationRequest` without its image (the size is the family's to check)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    n: Annotated[int, Field(ge=1, le=10)] | None = None
+    size: str | None = None
+    response_format: Literal["url", "b64_json"] | None = None
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,13 @@ def parse_generation(body: dict[str, Any], *, form: bool, require_model: bool) -
     return _request(ImageOperation.GENERATE, params, require_model=require_model)
 
 
-def parse_edit(body: dict[str, Any], *, form: bool, require_model: bool) -> ImageRequest:
+# A Files API file by id, for the JSON edit reference at `param` (None: file ids are refused).
+StoredFiles = Callable[[str, str], ClientFile] | None
+
+
+def parse_edit(
+    body: dict[str, Any], *, form: bool, require_model: bool, stored: StoredFiles = None
+) -> ImageRequest:
     if form:
         raw_images = body.pop("image", None)
         raw_mask = body.pop("mask", None)
@@ -138,14 +158,37 @@ def parse_edit(body: dict[str, Any], *, form: bool, require_model: bool) -> Imag
     else:
         raw_images = body.pop("images", None)
         raw_mask = body.pop("mask", None)
-        images = _references(raw_images)
-        mask = _reference(raw_mask, "mask") if raw_mask is not None else None
+        images = _references(raw_images, stored)
+        mask = _reference(raw_mask, "mask", stored) if raw_mask is not None else None
     params = validate(EditImageBody, body, strict=not form).model_dump()
     if not images:
         raise _missing("image" if form else "images")
     return _request(
         ImageOperation.EDIT, params, require_model=require_model, images=images, mask=mask
     )
+
+
+def parse_variation(body: dict[str, Any], *, form: bool) -> ImageRequest:
+    """`POST /images/variations` (multipart: `image`, one square PNG; DALL-E 2 only)."""
+    if not form:
+        raise InvalidRequest(
+            "Image variations are sent as multipart/form-data with an 'image' part.",
+            param="image",
+            code="invalid_type",
+        )
+    images = _uploads(body.pop("image", None), "image")
+    params = validate(VariationImageBody, body, strict=False).model_dump()
+    if not images:
+        raise _missing("image")
+    model = params.get("model") or "dall-e-2"
+    if family_of(model) is not ImageFamily.DALL_E_2:
+        raise InvalidRequest(
+            f"Invalid 'model': '{model}'. Image variations are only supported with dall-e-2.",
+            param="model",
+            code="unsupported_model",
+        )
+    params |= {"model": model, "prompt": ""}
+    return _request(ImageOperation.VARIATION, params, require_model=False, images=images)
 
 
 def _uploads(value: Any, param: str) -> tuple[ClientFile, ...]:
@@ -165,7 +208,7 @@ def _uploads(value: Any, param: str) -> tuple[ClientFile, ...]:
     return tuple(files)
 
 
-def _references(value: Any) -> tuple[ClientFile, ...]:
+def _references(value: Any, stored: StoredFiles) -> tuple[ClientFile, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -174,11 +217,19 @@ def _references(value: Any) -> tuple[ClientFile, ...]:
             param="images",
             code="invalid_type",
         )
-    return tuple(_reference(item, f"images[{number}]") for number, item in enumerate(value))
+    return tuple(_reference(item, f"images[{number}]", stored) for number, item in enumerate(value))
 
 
-def _reference(value: Any, param: str) -> ClientFile:
+def _reference(value: Any, param: str, stored: StoredFiles) -> ClientFile:
     reference = validate(ImageRef, value, param)
+    if reference.image_url is not None and reference.file_id is not None:
+        raise InvalidRequest(
+            f"Provide only one of 'image_url' or 'file_id' in '{param}'.",
+            param=param,
+            code="invalid_value",
+        )
+    if reference.file_id is not None and stored is not None:
+        return stored(reference.file_id, f"{param}.file_id")
     if reference.file_id is not None:
         raise InvalidRequest(
             f"'{param}.file_id' is not supported by this server: send the image as a data URL "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reelgate.api.openai import images, models, videos
+from reelgate.api.openai import characters, files, images, models, videos
 from reelgate.api.server.envelopes import DialectPrefixes
 from reelgate.api.short_way.routes import Endpoint, FastRoute, ShortcutFastAPI
 
@@ -30,8 +30,10 @@ def fast_routes(
 
 
 def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
+    app.include_router(characters.router, prefix="/v1")  # before /videos/{video_id}/...
     app.include_router(videos.router, prefix="/v1")
     app.include_router(models.router, prefix="/v1")
     app.include_router(images.router, prefix="/v1")
+    app.include_router(files.router, prefix="/v1")
     app.add_shortcuts(fast_routes("/v1"))
     prefixes.add("/v1", videos.ENVELOPE)

@@ -1,4 +1,5 @@
-"""The OpenAI Images API dialect: `/images/generations` and `/images/edits`, mounted under `/v1`,
+"""The OpenAI Images API dialect: `/images/generations`, `/images/edits` and
+`/images/variations` (dall-e-2), mounted under `/v1`,
 and the signed links that `response_format=url` hands out.
 
 Images are synchronous: the answer carries the images (or streams them). Each request is also a
@@ -26,12 +27,15 @@ from reelgate.api.images.params import (
     EditImageBody,
     GenerateImageBody,
     ImageRequest,
+    VariationImageBody,
     parse_edit,
     parse_generation,
+    parse_variation,
 )
 from reelgate.api.images.responses import images_response
 from reelgate.api.openai.errors import OpenAIEnvelope
 from reelgate.api.openai.schemas import OpenAIErrorResponse
+from reelgate.api.server.dependencies import caller_of
 from reelgate.api.server.envelopes import dialect_route
 from reelgate.api.server.event_stream_docs import event_stream_schema
 from reelgate.core.errors import ModerationRejected
@@ -124,7 +128,37 @@ async def create_image(request: Request, images: Images, links: Links) -> Respon
 )
 async def edit_image(request: Request, images: Images, links: Links) -> Response:
     body, form = await request_body(request)
-    parsed = parse_edit(body, form=form, require_model=False)
+    files, who = request.app.state.files, caller_of(request)
+    parsed = await run_in_threadpool(
+        lambda: parse_edit(
+            body,
+            form=form,
+            require_model=False,
+            stored=lambda file_id, param: files.client_file(file_id, who, param),
+        )
+    )
+    base = links_base(request, "/v1/images")
+
+    def render(result: ImageResult, request_: ImageRequest) -> dict[str, Any]:
+        return images_response(result, request_.response_format, links, base)
+
+    return await answer(request, parsed, images, render, _error_body)
+
+
+@router.post(
+    "/images/variations",
+    operation_id="createImageVariation",
+    summary="Create image variations (dall-e-2)",
+    responses={200: {"description": "`ImagesResponse`."}, **ERRORS},
+    openapi_extra=body_doc(
+        VariationImageBody,
+        "multipart/form-data",
+        {"image": "The image to vary: a square PNG."},
+    ),
+)
+async def create_image_variation(request: Request, images: Images, links: Links) -> Response:
+    body, form = await request_body(request)
+    parsed = parse_variation(body, form=form)
     base = links_base(request, "/v1/images")
 
     def render(result: ImageResult, request_: ImageRequest) -> dict[str, Any]:

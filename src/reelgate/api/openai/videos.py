@@ -6,6 +6,7 @@ Translates requests into `JobService` calls and renders canonical jobs as `Video
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -133,7 +134,8 @@ def _missing(param: str) -> InvalidRequest:
     )
 
 
-def _reference_image(value: Any) -> ClientFile | None:
+def _reference_image(value: Any, stored: Callable[[str], ClientFile]) -> ClientFile | None:
+    """`stored`: a Files API file by id (`FileService.client_file` for the caller)."""
     param = "input_reference"
     if value is None:
         return None
@@ -147,12 +149,7 @@ def _reference_image(value: Any) -> ClientFile | None:
             code="invalid_value",
         )
     if reference.file_id is not None:
-        raise InvalidRequest(
-            "'input_reference.file_id' is not supported by this server: upload the image as "
-            "'input_reference', or pass it as a data URL in 'input_reference.image_url'.",
-            param=f"{param}.file_id",
-            code="unsupported_parameter",
-        )
+        return stored(reference.file_id)
     url = reference.image_url or ""
     if not url.startswith("data:"):
         raise InvalidRequest(
@@ -244,8 +241,15 @@ async def create_video(
     body, claim = await _create_body(request, config, ("input_reference",))
     reference_value = body.pop("input_reference", None)
     params = validate(CreateVideoBody, body)
-    reference = _reference_image(reference_value)
+    files = request.app.state.files
+    reference = await run_in_threadpool(
+        _reference_image,
+        reference_value,
+        lambda file_id: files.client_file(file_id, who, "input_reference.file_id"),
+    )
     width, height = (int(v) for v in params.size.split("x"))
+    cast = request.app.state.characters  # the key's characters the prompt mentions
+    characters = await run_in_threadpool(cast.specs_in, params.prompt, who)
     new = NewVideo(
         prompt=params.prompt,
         model=params.model,
@@ -253,6 +257,7 @@ async def create_video(
         height=height,
         seconds=int(params.seconds),
         reference_image=reference,
+        characters=characters,
         webhook=webhook,
         scenario=scenario,
     )

@@ -5,9 +5,11 @@ shapes, the prompt as a caption and the "reelgate preview" label, deterministic 
 request. Edits are real edits of the uploaded pixels: the input is re-graded toward the
 prompt's palette, tinted by its backdrop and drawn over; with a mask only the mask's fully
 transparent pixels change and every other pixel of the first input is kept exactly; several
-inputs are combined side by side. A transparent background is a real alpha channel (found by
-rendering on black and on white and taking the difference), and partial images are the same
-picture with fewer layers drawn and less focus, ending in the final image.
+inputs are combined side by side. Variations (DALL-E 2) are drawn the same way from the one
+input, without a prompt: each output gets its own palette and shapes (its index seeds them). A
+transparent background is a real alpha channel (found by rendering on black and on white and
+taking the difference), and partial images are the same picture with fewer layers drawn and
+less focus, ending in the final image.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from reelgate.providers.preview.render import (
 )
 from reelgate.providers.preview.scenes import Scene, build_scene
 
+# Operations drawn over the client's pictures: edits, and DALL-E 2 variations (the input
+# re-graded toward a palette of its own per output, with that output's shapes over it).
+_FROM_INPUTS = (ImageOperation.EDIT, ImageOperation.VARIATION)
 # Render scale by quality: lower quality draws fewer pixels and scales up (softer, faster).
 _QUALITY_SCALE = {"low": 0.5, "medium": 0.75}
 # Shapes over an edited picture stay translucent so the input remains recognisable.
@@ -65,7 +70,7 @@ class PreviewImageProvider:
         self, task: ImageTask, workdir: Path, on_partial: PartialImageSink | None = None
     ) -> list[RenderedImage]:
         workdir = Path(workdir)
-        inputs = _read_inputs(task) if task.operation is ImageOperation.EDIT else None
+        inputs = _read_inputs(task) if task.operation in _FROM_INPUTS else None
         extension = EXTENSIONS[task.output_format]
         results: list[RenderedImage] = []
         for index in range(task.n):
@@ -98,10 +103,12 @@ class PreviewImageProvider:
 
 def image_scene_key(task: ImageTask, index: int) -> bytes:
     """SHA-256 of what identifies one picture (never a random number generator: see scenes).
-    Style and quality are left out: they change how the same picture is drawn, not which."""
-    record = repr((task.prompt, task.width, task.height, index, task.operation.value)).encode(
-        "utf-8"
-    )
+    Style and quality are left out: they change how the same picture is drawn, not which. A
+    variation has no prompt: its input picture's bytes take the prompt's place."""
+    prompt = task.prompt
+    if task.operation is ImageOperation.VARIATION and task.input_images:
+        prompt = hashlib.sha256(Path(task.input_images[0]).read_bytes()).hexdigest()
+    record = repr((prompt, task.width, task.height, index, task.operation.value)).encode("utf-8")
     return hashlib.sha256(b"reelgate-preview-image-v1\x00" + record).digest()
 
 
@@ -139,7 +146,7 @@ class _Picture:
             stamp = _shape_stamp(shape, self.scene.palette, unit, opacity)
             canvas.blend(stamp, round(x * self.width), round(y * self.height))
         if stage >= 1.0:
-            self._overlay_text(canvas, unit)
+            self._overlay_text(canvas, unit, caption=bool(self.task.prompt.strip()))
         image = self._styled(canvas.image())
         if stage < 1.0:
             image = image.filter(ImageFilter.GaussianBlur(unit * 0.04 * (1.0 - stage)))
@@ -167,14 +174,13 @@ class _Picture:
             return graded, None
         return graded, np.minimum(pixels[..., 3], _background_key(pixels[..., :3]))
 
-    def _overlay_text(self, canvas: _Canvas, unit: int) -> None:
+    def _overlay_text(self, canvas: _Canvas, unit: int, *, caption: bool = True) -> None:
         edge = max(4, round(unit * 0.03))
-        caption = _caption_stamp(
-            self.scene.caption, max(9, round(unit * 0.045)), round(self.width * 0.88)
-        )
-        canvas.blend(
-            caption, (self.width - caption.width) // 2, self.height - edge - caption.height
-        )
+        if caption:  # a variation has no prompt to show
+            stamp = _caption_stamp(
+                self.scene.caption, max(9, round(unit * 0.045)), round(self.width * 0.88)
+            )
+            canvas.blend(stamp, (self.width - stamp.width) // 2, self.height - edge - stamp.height)
         small = max(8, round(unit * 0.026))
         font = ImageFont.load_default(size=small)
         label = _text_panel_stamp(LABEL, font, max(2, small // 3), (255, 255, 255, 230))

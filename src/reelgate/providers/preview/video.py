@@ -28,6 +28,7 @@ from reelgate.media.thumbs import (
     write_thumbnail,
 )
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
+from reelgate.providers.preview.characters import CharacterBadges
 from reelgate.providers.preview.inpaint import InpaintCompositor
 from reelgate.providers.preview.render import ColorGrade, SceneRenderer, crossfade
 from reelgate.providers.preview.scenes import Scene, build_scene, scene_key
@@ -84,6 +85,7 @@ class PreviewVideoProvider:
         finished: list[tuple[int, Path, Path, np.ndarray, SpritesheetBuilder]] = []
 
         inpaint = InpaintCompositor(task.inpaint, task.width, task.height, task.fps)
+        badges = CharacterBadges(task.characters, task.width, task.height)
         low_width, low_height = half_size(task.width, task.height)
         for variant in range(task.n_variants):
             variant_dir = workdir / str(variant)
@@ -101,7 +103,7 @@ class PreviewVideoProvider:
                 ) as low_writer,
             ):
                 for index, rendered in enumerate(_frames(task, variant, inputs, total)):
-                    frame = inpaint.apply(rendered, index)
+                    frame = badges.apply(inpaint.apply(rendered, index))
                     writer.write(frame)
                     low_writer.write(halve(frame))
                     sprites.offer(index, frame)
