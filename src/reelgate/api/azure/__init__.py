@@ -36,5 +36,6 @@ def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
     app.include_router(
         mounted_copy(openai.files.router, operation_prefix="Azure_", tags=["Azure OpenAI files"]),
         prefix="/openai/v1",
+        dependencies=[Depends(api_version)],
     )
     prefixes.add("/openai/v1/files", openai.files.ENVELOPE)
