@@ -62,7 +62,17 @@ class Settings(BaseSettings):
     # spooled or parsed). None: four uploads at `max_upload_bytes` and 1 MiB of form fields.
     max_request_bytes: int | None = Field(default=None, gt=0)
     max_image_pixels: int = Field(default=40_000_000, gt=0)
+    # Pixels of one image request over all its inputs and its mask (read from their headers
+    # before any is decoded): what its decoding holds in memory, four bytes a pixel.
+    max_image_request_pixels: int = Field(default=64_000_000, gt=0)
     max_source_video_seconds: int = Field(default=60, gt=0)
+    # Source videos (edits, extensions, inpaint items, characters, files) by the work they
+    # cause, from their headers: each frame is scaled to cover the output, so a thin one costs
+    # far more than its bytes. Defaults allow 60 s of 1080p at 30 frames per second.
+    max_source_video_side: int = Field(default=4096, gt=0)
+    max_source_video_aspect_ratio: float = Field(default=8.0, ge=1.0)
+    max_source_video_frames: int = Field(default=1800, gt=0)
+    max_source_video_pixels: int = Field(default=1920 * 1080 * 1800, gt=0)
 
     # How long an `Idempotency-Key` is remembered: a retry within it gets the same job.
     idempotency_window_seconds: float = Field(default=24 * 3600.0, gt=0)

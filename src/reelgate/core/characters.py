@@ -24,6 +24,7 @@ from reelgate.core.callers import Caller
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.ids import new_id
 from reelgate.core.job_inputs import ClientFile
+from reelgate.core.media_limits import check_source_video
 from reelgate.core.models import CharacterSpec
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.probe import iter_frames, probe_video
@@ -126,11 +127,7 @@ class CharacterService:
                 if file.read(8)[4:8] != b"ftyp":
                     raise InvalidMediaError(f"'{upload.name}' is not an MP4 video")
             info = probe_video(path)
-            if info.duration > self.settings.max_source_video_seconds:
-                raise InvalidMediaError(
-                    f"'{upload.name}' is {info.duration:.1f} s long; the limit is "
-                    f"{self.settings.max_source_video_seconds} s"
-                )
+            check_source_video(info, self.settings, upload.shown)
             middle, frame = max(info.frames, 1) // 2, None
             for number, decoded in enumerate(iter_frames(path, fit=(128, 128))):
                 frame = decoded

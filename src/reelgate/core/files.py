@@ -24,6 +24,7 @@ from reelgate.core.callers import Caller
 from reelgate.core.content import MediaSource
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.job_inputs import ClientFile
+from reelgate.core.media_limits import check_source_video
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_checked
 from reelgate.media.probe import probe_video
@@ -231,12 +232,7 @@ class FileService:
                 )
                 return image_type
             if _is_video(head):
-                info = probe_video(path)
-                if info.duration > self.settings.max_source_video_seconds:
-                    raise InvalidMediaError(
-                        f"'{upload.name}' is {info.duration:.1f} s long; the limit is "
-                        f"{self.settings.max_source_video_seconds} s"
-                    )
+                check_source_video(probe_video(path), self.settings, upload.shown)
                 return _VIDEO_TYPE
         except InvalidMediaError as exc:
             raise InvalidRequest(str(exc), param=upload.param, code="invalid_file") from exc

@@ -25,6 +25,7 @@ from reelgate.core.errors import InvalidRequest, ModerationRejected, NotFound, U
 from reelgate.core.idempotency import IdempotencyClaim, earlier_job_id, made_by_key_gone
 from reelgate.core.ids import new_id
 from reelgate.core.job_inputs import ClientFile, input_prefix, output_prefix
+from reelgate.core.media_limits import over_request_budget, request_budget_message
 from reelgate.core.models import (
     Asset,
     AssetVariant,
@@ -44,6 +45,7 @@ from reelgate.media.image_files import (
     has_transparency,
     load_rgba,
 )
+from reelgate.media.images import image_size
 from reelgate.providers.base import ImageProvider, ImageTask, PartialImageSink, RenderedImage
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.providers.upstream.errors import UpstreamError
@@ -71,6 +73,15 @@ def auto_size(width: int, height: int) -> tuple[int, int]:
     if height > width * 1.2:
         return 1024, 1536
     return 1024, 1024
+
+
+@dataclass(frozen=True)
+class ReadImage:
+    """An input image read but not decoded: its bytes and its size from the header."""
+
+    upload: ClientFile
+    data: bytes
+    size: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -320,37 +331,70 @@ class ImageService:
         self, job_id: str, new: NewImages
     ) -> tuple[tuple[str, ...], str | None, bool, tuple[int, int]]:
         """Validate and keep the inputs as PNG: image keys, mask key, and whether the first
-        image has transparency and its size (both matter only to edits)."""
+        image has transparency and its size (both matter only to edits).
+
+        Every input's size is read from its header and the request held to its pixel budget
+        before any is decoded; then each is decoded, kept and let go in turn."""
+        images = [self._read(upload) for upload in new.images]
+        mask = self._read(new.mask) if new.mask is not None else None
+        self._check_request_pixels([*images, *([mask] if mask else [])])
         keys: list[str] = []
+        first: DecodedImage | None = None
         staging = self.blobs.staging_dir(job_id)
-        decoded = [self._decode(upload) for upload in new.images]
         try:
-            if decoded and new.family is ImageFamily.DALL_E_2:
-                self._check_dall_e_2_input(decoded[0], new.images[0])
-            for number, item in enumerate(decoded):
+            for number, read in enumerate(images):
+                item = self._decode(read)
+                if number == 0:
+                    first = item
+                    if new.family is ImageFamily.DALL_E_2:
+                        self._check_dall_e_2_input(item, read.upload)
                 path = staging / f"image-{number}.png"
                 item.image.save(path, format="PNG", compress_level=1)
                 key = f"{input_prefix(job_id)}/image-{number}.png"
                 keys.append(self.blobs.put_file(key, path).key)
+                del item  # only the first stays decoded (its size and alpha are needed)
             mask_key = None
-            if new.mask is not None:
-                mask = self._checked_mask(new.mask, decoded[0] if decoded else None)
+            if mask is not None:
                 path = staging / "mask.png"
-                mask.save(path, format="PNG", compress_level=1)
+                self._checked_mask(mask, first).save(path, format="PNG", compress_level=1)
                 mask_key = self.blobs.put_file(f"{input_prefix(job_id)}/mask.png", path).key
-            if not decoded:
+            if first is None:
                 return (), mask_key, False, (0, 0)
-            first = decoded[0].image
-            return tuple(keys), mask_key, has_transparency(first), first.size
+            return tuple(keys), mask_key, has_transparency(first.image), first.image.size
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def _decode(self, upload: ClientFile) -> DecodedImage:
+    def _read(self, upload: ClientFile) -> ReadImage:
+        """An input's bytes and its size from the header, checked, nothing decoded."""
         limit = self.settings.max_upload_bytes
         data = upload.stream.read(limit + 1)
         try:
-            return load_rgba(
+            size = image_size(
                 data, max_bytes=limit, max_pixels=self.settings.max_image_pixels, label=upload.name
+            )
+        except InvalidMediaError as exc:
+            raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
+        return ReadImage(upload, data, size)
+
+    def _check_request_pixels(self, inputs: list[ReadImage]) -> None:
+        sizes = [read.size for read in inputs]
+        budget = self.settings.max_image_request_pixels
+        past = over_request_budget(sizes, budget)
+        if past is not None:
+            raise InvalidRequest(
+                request_budget_message(sizes, budget),
+                param=inputs[past].upload.param,
+                code="invalid_image",
+            )
+
+    def _decode(self, read: ReadImage) -> DecodedImage:
+        upload = read.upload
+        try:
+            return load_rgba(
+                read.data,
+                max_bytes=self.settings.max_upload_bytes,
+                max_pixels=self.settings.max_image_pixels,
+                label=upload.name,
             )
         except InvalidMediaError as exc:
             raise InvalidRequest(str(exc), param=upload.param, code="invalid_image") from exc
@@ -367,9 +411,10 @@ class ImageService:
                 code="invalid_image_format",
             )
 
-    def _checked_mask(self, upload: ClientFile, first: DecodedImage | None) -> Image.Image:
+    def _checked_mask(self, read: ReadImage, first: DecodedImage | None) -> Image.Image:
         """A mask is a PNG with an alpha channel, the size of the (first) image."""
-        mask = self._decode(upload)
+        upload = read.upload
+        mask = self._decode(read)
         if mask.format != "PNG" or not mask.has_alpha_channel:
             raise InvalidRequest(
                 "Invalid mask image format - the mask must be a PNG image with an alpha channel "

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
+from reelgate.core.media_limits import check_source_video
 from reelgate.core.models import InpaintSpec, MediaKind, VideoSpec
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
@@ -31,6 +32,11 @@ class ClientFile:
     @property
     def name(self) -> str:
         return self.label or self.param
+
+    @property
+    def shown(self) -> str:
+        """How a message names it: the label as given (`file 'a.mp4'`), or the quoted param."""
+        return self.label or f"'{self.param}'"
 
 
 @dataclass(frozen=True)
@@ -136,15 +142,9 @@ class JobInputs:
                     out.write(chunk)
             try:
                 info = probe_video(path)
+                check_source_video(info, self.settings, upload.shown)
             except InvalidMediaError as exc:
                 raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
-            if info.duration > self.settings.max_source_video_seconds:
-                raise InvalidRequest(
-                    f"'{upload.name}' is {info.duration:.1f} s long; the limit is "
-                    f"{self.settings.max_source_video_seconds} s.",
-                    param=upload.param,
-                    code="invalid_video",
-                )
             return self.blobs.put_file(f"{input_prefix(job_id)}/{name}", path).key, info
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -37,6 +37,23 @@ def decode_checked(data: bytes, *, max_bytes: int, max_pixels: int, label: str) 
     """Decode an untrusted PNG, JPEG or WebP upload, fully loaded and in its own mode, after
     checking its size, its real format (by signature) and its pixel count (from the header,
     before decoding: a decompression bomb is refused without allocating it)."""
+    image = _opened(data, max_bytes=max_bytes, max_pixels=max_pixels, label=label)
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise InvalidMediaError(f"{label} could not be decoded ({error})") from None
+    return image
+
+
+def image_size(data: bytes, *, max_bytes: int, max_pixels: int, label: str) -> tuple[int, int]:
+    """Width and height of an untrusted image, with the checks of `decode_checked` but from its
+    header alone: what a request's pixel budget is counted in before any image is decoded."""
+    with _opened(data, max_bytes=max_bytes, max_pixels=max_pixels, label=label) as image:
+        return image.size
+
+
+def _opened(data: bytes, *, max_bytes: int, max_pixels: int, label: str) -> ImageFile.ImageFile:
+    """The image's parser over `data`, its header read and checked, nothing decoded yet."""
     if len(data) > max_bytes:
         raise InvalidMediaError(
             f"{label} is {len(data)} bytes, larger than the {max_bytes} byte limit"
@@ -48,18 +65,15 @@ def decode_checked(data: bytes, *, max_bytes: int, max_pixels: int, label: str) 
         # The format's parser is called directly rather than through `Image.open`, whose own
         # bomb check would refuse huge images before we can say how large they are.
         image = opener(io.BytesIO(data))
-        width, height = image.size
-        if width <= 0 or height <= 0:
-            raise InvalidMediaError(f"{label} has no pixels")
-        if width * height > max_pixels:
-            raise InvalidMediaError(
-                f"{label} is {width}x{height}, larger than the {max_pixels} pixel limit"
-            )
-        image.load()
-    except InvalidMediaError:
-        raise
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidMediaError(f"{label} could not be decoded ({error})") from None
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise InvalidMediaError(f"{label} has no pixels")
+    if width * height > max_pixels:
+        raise InvalidMediaError(
+            f"{label} is {width}x{height}, larger than the {max_pixels} pixel limit"
+        )
     return image
 
 
