@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
 from reelgate.api.azure.errors import AzureEnvelope
 from reelgate.api.openai.errors import OpenAIEnvelope
@@ -59,18 +56,3 @@ def test_status_codes_per_kind(schemas, error, status: int):
             schema.validate(name, body(response))
         else:
             schema.validate("AzureOpenAIVideoGenerationErrorResponse", body(response)["error"])
-
-
-def test_vendored_schemas_match_the_official_documents():
-    """When the official documents are beside the repository, the vendored copies match them."""
-    specs = Path(__file__).parents[3] / "shared" / "specs"
-    if not specs.is_dir():
-        pytest.skip("../shared/specs is not beside this checkout")
-    spec = importlib.util.spec_from_file_location("extract", SPECS / "extract.py")
-    assert spec and spec.loader
-    extract = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(extract)
-    with (specs / "openai-openapi.yaml").open() as handle:
-        document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    vendored = json.loads((SPECS / "openai-videos.json").read_text())["components"]["schemas"]
-    assert extract.extract(document, extract.OPENAI_ROOTS) == vendored

@@ -3,15 +3,12 @@ the signing secret, image jobs in the store, and the vendored image schemas."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
-import yaml
 from PIL import Image
 from sqlalchemy import Engine
 
@@ -175,24 +172,3 @@ def test_edit_inputs_are_checked_before_anything_is_drawn(service: ImageService)
         service.prepare(new_images(prompt="genocide"))
     jobs, _ = service.store.list_jobs(kind=JobKind.IMAGE, limit=10, descending=True)
     assert jobs == [], "refusals and discarded requests leave no job"
-
-
-def test_vendored_image_schemas_match_the_official_documents():
-    specs = Path(__file__).parents[3] / "shared" / "specs"
-    if not specs.is_dir():
-        pytest.skip("../shared/specs is not beside this checkout")
-    module_spec = importlib.util.spec_from_file_location("extract", SPECS / "extract.py")
-    assert module_spec and module_spec.loader
-    extract = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(extract)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with (specs / "openai-openapi.yaml").open() as handle:
-        openai_document = yaml.load(handle, Loader=loader)
-    vendored = json.loads((SPECS / "openai-images.json").read_text())["components"]["schemas"]
-    assert extract.extract(openai_document, extract.OPENAI_IMAGE_ROOTS) == vendored
-    with (specs / "azure-openai-v1-preview.yaml").open() as handle:
-        azure_document = yaml.load(handle, Loader=loader)
-    azure = extract.nullable_to_null_type(
-        extract.extract(azure_document, extract.AZURE_IMAGE_ROOTS)
-    )
-    assert azure == json.loads((SPECS / "azure-images.json").read_text())["components"]["schemas"]
