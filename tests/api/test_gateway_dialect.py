@@ -72,10 +72,6 @@ def test_a_video_is_made_polled_downloaded_and_deleted(
         "model_requested": "sora-2",
         "model_deployment": "sora-2",
     }
-    if made["status"] != "completed":  # content before completion: the document's 404
-        early = http.get(f"{BASE}/videos/{made['id']}/content")
-        if http.get(f"{BASE}/videos/{made['id']}").json()["status"] != "completed":
-            assert "not ready" in refused(early, schemas, 404)["message"]
     done = wait(http, made["id"])
     schemas.validate("VideoGenerationResponse", done)
     assert done["status"] == "completed" and done["progress"] == 100
@@ -92,6 +88,20 @@ def test_a_video_is_made_polled_downloaded_and_deleted(
     schemas.validate("VideoDeleteResponse", deleted.json())
     assert deleted.json()["object"] == "video.deleted" and deleted.json()["deleted"] is True
     refused(http.get(f"{BASE}/videos/{made['id']}"), schemas, 404)
+
+
+def test_content_before_completion_is_the_documents_404(http: httpx.Client, schemas: SpecSchemas):
+    response = http.post(
+        f"{BASE}/videos",
+        json={"model": "openai/sora-2", **CLIP, "prompt": "Still queued"},
+        headers={"x-reelgate-scenario": "queued=30s"},
+    )
+    assert response.status_code == 200, response.text[:500]
+    made = response.json()
+    assert made["status"] == "queued"
+    early = http.get(f"{BASE}/videos/{made['id']}/content")
+    assert "not ready" in refused(early, schemas, 404)["message"]
+    assert http.delete(f"{BASE}/videos/{made['id']}").status_code == 200
 
 
 def test_multipart_with_an_uploaded_reference_and_fallbacks(
