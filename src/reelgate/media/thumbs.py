@@ -62,12 +62,13 @@ def half_size(width: int, height: int) -> tuple[int, int]:
 
 
 def halve(frame: np.ndarray) -> np.ndarray:
-    """`frame` at `half_size`, each pixel the mean of a 2x2 block (a box filter: no aliasing)."""
+    """`frame` at `half_size`, each pixel the rounded mean of a 2x2 block (a box filter: no
+    aliasing). Pillow's `reduce(2)` computes exactly that, about 3x faster than numpy here, and
+    the low copy halves every frame of every job."""
     height, width = frame.shape[:2]
     out_width, out_height = half_size(width, height)
-    block = frame[: out_height * 2, : out_width * 2].astype(np.uint16)
-    total = block[0::2, 0::2] + block[1::2, 0::2] + block[0::2, 1::2] + block[1::2, 1::2]
-    return ((total + 2) >> 2).astype(np.uint8)
+    cropped = frame[: out_height * 2, : out_width * 2]
+    return np.asarray(Image.fromarray(np.ascontiguousarray(cropped)).reduce(2))
 
 
 @dataclass(frozen=True)
