@@ -8,9 +8,11 @@ import json
 import pytest
 from sqlalchemy import Engine
 
+from reelgate.config import Settings
 from reelgate.core.deliveries import Attempt
 from reelgate.core.ids import new_generation_id, new_job_id
 from reelgate.core.models import Generation, Job, JobError, JobStatus, VideoSpec
+from reelgate.runner.deliveries import DeliveryLoop
 from reelgate.store.db import JobStore, JobTiming
 from reelgate.store.webhooks import WebhookStore
 
@@ -120,3 +122,33 @@ def test_timings_reach_observers_after_commit(stores):
         ("completed", 100.0, 101.0, 110.0),
     ]
     assert JobStatus.COMPLETED.finished
+
+
+class CountingStore(WebhookStore):
+    """Counts claims: each is a write transaction."""
+
+    claims = 0
+
+    def claim(self, sender_id: str, now: float, lease_seconds: float):  # type: ignore[override]
+        self.claims += 1
+        return super().claim(sender_id, now, lease_seconds)
+
+
+def test_a_sender_woken_with_nothing_due_writes_nothing(database: Engine):
+    """Job changes wake the senders; without a due delivery they only read."""
+    jobs = JobStore(database)
+    jobs.create_schema()
+    hooks = CountingStore(database)
+    loop = DeliveryLoop(hooks, Settings(), "whsec_" + "a" * 32, clock=lambda: 200.0)
+    try:
+        for _ in range(20):
+            assert loop.send_one("s1") is False
+        assert hooks.claims == 0, "nothing pending: no claim"
+        done = running_job(jobs, HOOK)
+        assert jobs.complete_job(done, "w1", 105.0, produced(done))
+        hooks.claim("other", 150.0, 100.0)  # leased elsewhere until 250: due but not claimable
+        claims = hooks.claims
+        assert loop.send_one("s1") is False
+        assert hooks.claims == claims + 1, "a due delivery is claimed (here: refused by its lease)"
+    finally:
+        loop.stop()

@@ -106,7 +106,14 @@ class DeliveryLoop:
         return 2 * self.settings.webhook_timeout_seconds + 10
 
     def send_one(self, sender_id: str) -> bool:
-        """Claim and attempt one due delivery. False when none was due."""
+        """Claim and attempt one due delivery. False when none was due.
+
+        Senders wake on every job change (progress included), so whether anything is due is
+        first asked with a read: claiming is a write, and on SQLite each one takes the
+        database's single write lock from the requests and workers that need it."""
+        due = self.store.next_due()
+        if due is None or due > self._clock():
+            return False
         delivery = self.store.claim(sender_id, self._clock(), self._lease_seconds)
         if delivery is None:
             return False
