@@ -23,4 +23,5 @@ PROVIDER_TYPES: dict[str, ProviderType] = {
     "openai": ProviderType("reelgate.providers.openai_compat:OpenAICompatProvider", images=True),
     "azure-jobs": ProviderType("reelgate.providers.azure_jobs:AzureJobsProvider"),
     "veo": ProviderType("reelgate.providers.veo:VeoProvider"),
+    "fal": ProviderType("reelgate.providers.fal:FalProvider"),
 }

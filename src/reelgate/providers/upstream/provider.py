@@ -12,11 +12,16 @@ from reelgate.providers.upstream.errors import UpstreamRefused
 from reelgate.providers.upstream.http import ErrorReader, RetryPolicy, UpstreamClient, generic_error
 from reelgate.providers.upstream.polling import PollingPolicy, run_upstream_job
 
-_DEFAULT_AUTH = {"openai": "authorization", "azure-jobs": "api-key", "veo": "x-goog-api-key"}
+_DEFAULT_AUTH = {
+    "openai": "authorization",
+    "azure-jobs": "api-key",
+    "veo": "x-goog-api-key",
+    "fal": "authorization",
+}
 
 
 class UpstreamProvider:
-    """Base of the `openai`, `azure-jobs` and `veo` providers (one instance per configured
+    """Base of the `openai`, `azure-jobs`, `veo` and `fal` providers (one instance per configured
     connection; `name` is the connection's name in the routing file)."""
 
     read_error: ErrorReader = staticmethod(generic_error)
