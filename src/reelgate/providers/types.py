@@ -24,4 +24,5 @@ PROVIDER_TYPES: dict[str, ProviderType] = {
     "azure-jobs": ProviderType("reelgate.providers.azure_jobs:AzureJobsProvider"),
     "veo": ProviderType("reelgate.providers.veo:VeoProvider"),
     "fal": ProviderType("reelgate.providers.fal:FalProvider"),
+    "runway": ProviderType("reelgate.providers.runway:RunwayProvider"),
 }

@@ -17,11 +17,12 @@ _DEFAULT_AUTH = {
     "azure-jobs": "api-key",
     "veo": "x-goog-api-key",
     "fal": "authorization",
+    "runway": "authorization",
 }
 
 
 class UpstreamProvider:
-    """Base of the `openai`, `azure-jobs`, `veo` and `fal` providers (one instance per configured
+    """Base of every upstream provider (providers/types.py; one instance per configured
     connection; `name` is the connection's name in the routing file)."""
 
     read_error: ErrorReader = staticmethod(generic_error)
