@@ -25,4 +25,5 @@ PROVIDER_TYPES: dict[str, ProviderType] = {
     "veo": ProviderType("reelgate.providers.veo:VeoProvider"),
     "fal": ProviderType("reelgate.providers.fal:FalProvider"),
     "runway": ProviderType("reelgate.providers.runway:RunwayProvider"),
+    "replicate": ProviderType("reelgate.providers.replicate:ReplicateProvider"),
 }

@@ -18,6 +18,7 @@ _DEFAULT_AUTH = {
     "veo": "x-goog-api-key",
     "fal": "authorization",
     "runway": "authorization",
+    "replicate": "authorization",
 }
 
 
