@@ -23,6 +23,7 @@ from reelgate.api.images.links import ImageLinks, load_or_create_secret
 from reelgate.api.recordings.log import RequestLog
 from reelgate.api.recordings.middleware import RecordingMiddleware
 from reelgate.api.server import metrics
+from reelgate.api.server.api_docs import mount_api_docs
 from reelgate.api.server.body_limits import BodyLimitMiddleware
 from reelgate.api.server.envelopes import DialectPrefixes
 from reelgate.api.server.faults import install_fault_handlers
@@ -158,10 +159,11 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # mount_api_docs: Swagger UI without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    mount_api_docs(app, openapi_url="/openapi.json")
     app.state.metrics = app_metrics
     prefixes = DialectPrefixes()
     # Inside: refusals are logged too. One window of requests per minute for the process, shared
