@@ -2,20 +2,33 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# What serving needs (reelgate and its dependencies), and that plus the test tools.
+SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.installed-stamp
+# The suites `make test-fast` leaves out: the browser, fuzzing, crash/kill and multi-process
+# runs, and the upstream provider fakes (each starts servers of its own).
+SLOW_SUITES := --ignore=tests/e2e --ignore=tests/fuzz --ignore=tests/hardening \
+	--ignore=tests/api/test_multiprocess.py --ignore=tests/api/test_content_and_durability.py \
+	--ignore=tests/api/test_s3_storage.py $(patsubst %,--ignore=%,$(wildcard tests/api/test_upstream_*.py))
 
-.PHONY: install run test browser screenshots lint format bench clean
+.PHONY: install run test test-fast browser screenshots lint format bench clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(SERVE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(SERVE_STAMP) $(STAMP)
 
 install: $(STAMP)  ## create .venv and install reelgate with its test tools
 
-run: $(STAMP)  ## serve on 127.0.0.1:8000 with the embedded defaults
-	$(BIN)/reelgate serve
+run: $(SERVE_STAMP)  ## install what serving needs, serve on 127.0.0.1:8000 (PORT=... to change)
+	$(BIN)/reelgate serve $(if $(PORT),--port $(PORT))
 
 browser:  ## Chromium for the browser tests: Debian's package (Playwright never downloads one)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
@@ -29,6 +42,10 @@ test: $(STAMP) browser  ## lint, then the whole test suite (starts its own serve
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest
+
+test-fast: $(STAMP)  ## lint, then unit and API tests without the slow suites (a few minutes)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest $(SLOW_SUITES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

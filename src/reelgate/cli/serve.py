@@ -33,7 +33,7 @@ def banner(
         f"[bold]OpenAI API[/]         {base}/v1/videos, {base}/v1/images/...",
         f"[bold]Azure OpenAI API[/]   {base}/openai/v1/video/generations/jobs, .../images/...",
         f"[bold]Gateway API[/]        {base}/gateway/v1/videos (models as provider/model)",
-        f"[bold]API docs[/]           {base}/api/docs",
+        f"[bold]API docs[/]           {base}/api/docs (the OpenAPI document: {base}/openapi.json)",
         *([f"[bold]Access[/]             {access}"] if access else []),
         f"[bold]Data directory[/]     {settings.data_dir.resolve()}",
         f"[bold]Database[/]           {_database_label(settings)}",

@@ -3,7 +3,8 @@ database check before anything else opens it."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+import sys
+from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -11,7 +12,19 @@ from rich.console import Console
 from reelgate.config import Settings
 from reelgate.observability.logs import configure_logging
 
-console = Console(stderr=True)
+# Lines written to a file or a pipe have no terminal to fit: Rich would wrap them at 80
+# columns, breaking the banner's URLs in logs. This is wide enough for every banner line.
+UNWRAPPED_WIDTH = 200
+
+
+def stderr_console(stream: TextIO | None = None) -> Console:
+    """Rich on stderr: the terminal's width on a terminal, unwrapped lines anywhere else."""
+    stream = stream or sys.stderr
+    width = None if stream.isatty() else UNWRAPPED_WIDTH
+    return Console(file=stream, width=width, soft_wrap=width is not None)
+
+
+console = stderr_console()
 
 
 def fail(message: str) -> NoReturn:
