@@ -29,6 +29,14 @@ def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
     app.include_router(openai_style, prefix="/openai/v1", dependencies=[Depends(api_version)])
     app.add_shortcuts(openai.fast_routes("/openai/v1", wrap=versioned))
     prefixes.add("/openai/v1/videos", openai.videos.ENVELOPE)
+    # The SDK's `AzureOpenAI(azure_endpoint=...)` client calls `/openai/videos?api-version=...`.
+    legacy = mounted_copy(
+        openai.videos.router,
+        operation_prefix="AzureLegacy_",
+        tags=["Azure OpenAI videos (OpenAI style)"],
+    )
+    app.include_router(legacy, prefix="/openai", dependencies=[Depends(api_version)])
+    prefixes.add("/openai/videos", openai.videos.ENVELOPE)
     app.include_router(images.router, prefix="/openai/v1")
     prefixes.add("/openai/v1/images", images.ENVELOPE)
     # Azure's document has the Files API too: OpenAI's routes again (files named by `file_id`
