@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from reelgate.cli.options import DatabaseOption, DataDirOption, settings_with
-from reelgate.cli.startup import console
+from reelgate.cli.startup import stderr_console
 
 db = typer.Typer(help="The database schema (migrations).", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def db_upgrade(data_dir: DataDirOption = None, database_url: DatabaseOption = No
     try:
         before = current_revision(engine)
         upgrade(engine)
-        console.print(f"database schema: {before or '(empty)'} -> {head_revision()}")
+        stderr_console().print(f"database schema: {before or '(empty)'} -> {head_revision()}")
     finally:
         engine.dispose()
 
@@ -39,6 +39,6 @@ def db_status(data_dir: DataDirOption = None, database_url: DatabaseOption = Non
         current, head = current_revision(engine), head_revision()
     finally:
         engine.dispose()
-    console.print(f"database: {current or '(empty)'}; this version needs: {head}")
+    stderr_console().print(f"database: {current or '(empty)'}; this version needs: {head}")
     if current != head:
         raise typer.Exit(1)

@@ -19,7 +19,7 @@ from reelgate.cli.scenarios import (
     check_scenarios_or_exit,
     pace_or_exit,
 )
-from reelgate.cli.startup import configure, console, require_current_schema
+from reelgate.cli.startup import configure, require_current_schema, stderr_console
 from reelgate.config import Settings
 from reelgate.observability.logs import uvicorn_log_config
 
@@ -99,6 +99,7 @@ def serve(
     record_requests: RecordOption = None,
 ) -> None:
     """Run the HTTP server with in-process workers (SQLite + files under the data directory)."""
+    console = stderr_console()
     overrides: dict[str, Any] = {
         key: value
         for key, value in {

@@ -19,16 +19,15 @@ UNWRAPPED_WIDTH = 200
 
 def stderr_console(stream: TextIO | None = None) -> Console:
     """Rich on stderr: the terminal's width on a terminal, unwrapped lines anywhere else."""
+    # Looked up at each call, never at import: test runners and embedding code swap
+    # sys.stderr after this module is loaded, and a console made early writes past them.
     stream = stream or sys.stderr
     width = None if stream.isatty() else UNWRAPPED_WIDTH
     return Console(file=stream, width=width, soft_wrap=width is not None)
 
 
-console = stderr_console()
-
-
 def fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/] {message}")
+    stderr_console().print(f"[red]error:[/] {message}")
     raise typer.Exit(2)
 
 

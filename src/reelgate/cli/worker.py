@@ -8,7 +8,7 @@ import typer
 
 from reelgate.cli.models import ModelsOption, registry_or_exit
 from reelgate.cli.options import DatabaseOption, DataDirOption, StorageOption, settings_with
-from reelgate.cli.startup import configure, console, fail, require_current_schema
+from reelgate.cli.startup import configure, fail, require_current_schema, stderr_console
 
 
 def worker(
@@ -34,7 +34,7 @@ def worker(
     )
     configure(log_level, settings.log_format)
     require_current_schema(settings)
-    registry = registry_or_exit(settings, console)
+    registry = registry_or_exit(settings, stderr_console())
     chosen = None
     if providers:
         chosen = {name.strip() for name in providers.split(",") if name.strip()}
