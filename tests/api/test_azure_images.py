@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from openai import OpenAI
+from openai import AzureOpenAI, OpenAI
 from PIL import Image, ImageDraw
 
 from tests.conftest import SpecSchemas
@@ -157,3 +157,74 @@ def test_seed_001_image_curl_examples_run_unchanged(server: ServerProcess, tmp_p
     kept = np.asarray(original.convert("RGBA"))
     assert np.array_equal(pixels[401:], kept[401:]), "below the mask's edge nothing changed"
     assert (pixels[:401, ..., 3] == 0).any(), "the sky became (partly) transparent"
+
+
+def _azure_client(server: ServerProcess, api_version: str) -> AzureOpenAI:
+    return AzureOpenAI(azure_endpoint=server.base_url, api_version=api_version, api_key="k",
+                       max_retries=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("api_version", ["preview", "2025-04-01-preview"])
+def test_the_azure_client_generates_through_its_deployment(
+    server: ServerProcess, azure_images_spec: SpecSchemas, api_version: str
+):
+    # The SDK sends these to /openai/deployments/{model}/images/generations.
+    client = _azure_client(server, api_version)
+    result = client.images.generate(model="my-dalle3-prod", prompt="Mountains", size="1024x1024")
+    body = result.model_dump(mode="json", exclude_none=True)
+    azure_images_spec.validate("AzureImagesResponse", body)
+    (item,) = body["data"]  # the deployment's name chose DALL-E 3: one image, a revised prompt
+    assert "revised_prompt" in item and set(item["content_filter_results"]) <= FILTER_KEYS
+
+
+def test_the_azure_client_edits_through_its_deployment(
+    server: ServerProcess, azure_images_spec: SpecSchemas
+):
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (10, 120, 200)).save(buffer, format="PNG")
+    result = _azure_client(server, "preview").images.edit(
+        model="dall-e-2-deployment",
+        image=("a.png", buffer.getvalue(), "image/png"),
+        prompt="Add a moon",
+        size="256x256",
+        response_format="b64_json",
+    )
+    body = result.model_dump(mode="json", exclude_none=True)
+    azure_images_spec.validate("AzureImagesResponse", body)
+    picture = Image.open(io.BytesIO(base64.b64decode(body["data"][0]["b64_json"])))
+    assert picture.size == (256, 256)
+
+
+def test_the_path_names_the_deployment_over_the_body(
+    http: httpx.Client, azure_images_spec: SpecSchemas
+):
+    response = http.post(
+        "/openai/deployments/dall-e-3-eastus/images/generations",
+        params=PREVIEW,
+        json={"model": "gpt-image-1", "prompt": "Mountains", "n": 2},
+    )  # DALL-E 3 makes one image at a time, so the path's deployment is the one asked
+    assert_azure_error(response, azure_images_spec, "n", "invalid_value")
+
+
+@pytest.mark.parametrize("version", ["2025-04-01", "latest", ""])
+def test_deployment_routes_refuse_other_api_versions(
+    http: httpx.Client, azure_images_spec: SpecSchemas, version: str
+):
+    response = http.post(
+        "/openai/deployments/gpt-image-1/images/generations",
+        params={"api-version": version},
+        json={"prompt": "Mountains"},
+    )
+    if version == "2025-04-01":  # a dated version without -preview is a real GA version
+        assert response.status_code == 200, response.text
+        return
+    error = assert_azure_error(response, azure_images_spec, "api-version", "invalid_value")
+    assert "api-version" in error["message"]
+
+
+def test_an_unknown_deployment_route_is_a_404_in_azures_envelope(
+    http: httpx.Client, azure_images_spec: SpecSchemas
+):
+    response = http.post("/openai/deployments/x/images/variations", params=PREVIEW, json={})
+    assert response.status_code == 404, response.text
+    azure_images_spec.validate("AzureErrorResponse", response.json())

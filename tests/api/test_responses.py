@@ -418,13 +418,3 @@ def test_the_azure_client_makes_videos(server: ServerProcess):
     video = client.videos.create(model="sora-2", prompt="A blue whale", seconds="4")
     assert video.object == "video"
     assert client.videos.retrieve(video.id).id == video.id
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=openai.NotFoundError,
-    reason="AzureOpenAI sends images to /openai/deployments/{model}/images/..., not served yet",
-)
-def test_the_azure_client_makes_images(server: ServerProcess):
-    image = _azure(server).images.generate(model="gpt-image-1", prompt="A whale", size="1024x1024")
-    assert decode((image.data or [])[0].b64_json or "").format == "PNG"

@@ -39,6 +39,8 @@ def mount(app: ShortcutFastAPI, prefixes: DialectPrefixes) -> None:
     prefixes.add("/openai/videos", openai.videos.ENVELOPE)
     app.include_router(images.router, prefix="/openai/v1")
     prefixes.add("/openai/v1/images", images.ENVELOPE)
+    app.include_router(images.deployments, prefix="/openai")
+    prefixes.add("/openai/deployments", images.ENVELOPE)
     # Azure's document has the Files API too: OpenAI's routes again (files named by `file_id`
     # in `/openai/v1/videos` are this API's), in OpenAI's envelope as for its videos.
     app.include_router(

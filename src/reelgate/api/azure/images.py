@@ -1,5 +1,6 @@
 """Azure OpenAI's images API (v1 preview): `/images/generations` and `/images/edits` under
-`/openai/v1`, in `AzureImagesResponse`'s shape.
+`/openai/v1`, in `AzureImagesResponse`'s shape; the same two under the classic
+`/openai/deployments/{deployment}/`, where the SDK's `AzureOpenAI` client sends them.
 
 The same requests and pictures as the OpenAI dialect, with Azure's additions: `model` (the
 deployment name) is required, every image carries the content filter's
@@ -9,15 +10,16 @@ prompt as `content_filter` / `ResponsibleAIPolicyViolation`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from reelgate.api.azure.content_filter import content_filter_results, prompt_filter_results
 from reelgate.api.azure.image_errors import AzureImagesEnvelope, blocked_error
-from reelgate.api.azure.versions import api_version
+from reelgate.api.azure.versions import api_version, dated_api_version
 from reelgate.api.content.responses import asset_response
 from reelgate.api.images.flow import (
     answer,
@@ -73,16 +75,31 @@ def _error_body(exc: Exception) -> dict[str, Any]:
     return {**internal_error(exc), "type": "error"}
 
 
-@router.post(
-    "/images/generations",
-    operation_id="Azure_createImage",
-    summary="Create an image",
-    responses={200: IMAGES_RESPONSE_DOC},
-    openapi_extra=body_doc(GenerateImageBody, "application/json", {}),
+GENERATION_BODY_DOC = body_doc(GenerateImageBody, "application/json", {})
+EDIT_BODY_DOC = body_doc(
+    EditImageBody,
+    "multipart/form-data",
+    {
+        "image": "The image(s) to edit: PNG, JPEG or WebP; repeat the part for several.",
+        "mask": "PNG, the first image's size; its fully transparent pixels are redrawn.",
+    },
 )
-async def create_image(request: Request, images: Images, links: Links) -> Response:
+
+
+Parse = Callable[..., ImageRequest]
+
+
+async def _handle(
+    request: Request,
+    images: ImageService,
+    links: ImageLinks,
+    parse: Parse,
+    deployment: str | None = None,
+) -> Response:
     body, form = await request_body(request)
-    parsed = parse_generation(body, form=form, require_model=True)
+    if deployment is not None:
+        body["model"] = deployment
+    parsed = parse(body, form=form, require_model=True)
     base = links_base(request, LINKS_PATH)
     return await answer(
         request,
@@ -91,6 +108,17 @@ async def create_image(request: Request, images: Images, links: Links) -> Respon
         lambda result, request_: azure_images_response(result, request_, links, base),
         _error_body,
     )
+
+
+@router.post(
+    "/images/generations",
+    operation_id="Azure_createImage",
+    summary="Create an image",
+    responses={200: IMAGES_RESPONSE_DOC},
+    openapi_extra=GENERATION_BODY_DOC,
+)
+async def create_image(request: Request, images: Images, links: Links) -> Response:
+    return await _handle(request, images, links, parse_generation)
 
 
 @router.post(
@@ -98,26 +126,47 @@ async def create_image(request: Request, images: Images, links: Links) -> Respon
     operation_id="Azure_createImageEdit",
     summary="Edit images",
     responses={200: IMAGES_RESPONSE_DOC},
-    openapi_extra=body_doc(
-        EditImageBody,
-        "multipart/form-data",
-        {
-            "image": "The image(s) to edit: PNG, JPEG or WebP; repeat the part for several.",
-            "mask": "PNG, the first image's size; its fully transparent pixels are redrawn.",
-        },
-    ),
+    openapi_extra=EDIT_BODY_DOC,
 )
 async def edit_image(request: Request, images: Images, links: Links) -> Response:
-    body, form = await request_body(request)
-    parsed = parse_edit(body, form=form, require_model=True)
-    base = links_base(request, LINKS_PATH)
-    return await answer(
-        request,
-        parsed,
-        images,
-        lambda result, request_: azure_images_response(result, request_, links, base),
-        _error_body,
-    )
+    return await _handle(request, images, links, parse_edit)
+
+
+# The classic data-plane routes, which the SDK's `AzureOpenAI` client calls for images: the
+# deployment in the path names the model (the body's `model`, if any, gives way to it).
+deployments = APIRouter(
+    route_class=dialect_route(ENVELOPE),
+    dependencies=[Depends(dated_api_version)],
+    tags=["Azure OpenAI images (deployments)"],
+    responses={"default": {"description": "An error (AzureErrorResponse)"}},
+)
+Deployment = Annotated[str, Path(description="The deployment: the model's name in reelgate.")]
+
+
+@deployments.post(
+    "/deployments/{deployment}/images/generations",
+    operation_id="AzureDeployment_createImage",
+    summary="Create an image with a deployment",
+    responses={200: IMAGES_RESPONSE_DOC},
+    openapi_extra=GENERATION_BODY_DOC,
+)
+async def create_deployment_image(
+    deployment: Deployment, request: Request, images: Images, links: Links
+) -> Response:
+    return await _handle(request, images, links, parse_generation, deployment)
+
+
+@deployments.post(
+    "/deployments/{deployment}/images/edits",
+    operation_id="AzureDeployment_createImageEdit",
+    summary="Edit images with a deployment",
+    responses={200: IMAGES_RESPONSE_DOC},
+    openapi_extra=EDIT_BODY_DOC,
+)
+async def edit_deployment_image(
+    deployment: Deployment, request: Request, images: Images, links: Links
+) -> Response:
+    return await _handle(request, images, links, parse_edit, deployment)
 
 
 @router.get(
