@@ -18,6 +18,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import Engine
 
 from tests.databases import BACKENDS, POSTGRES_URL_ENV, engine_for, postgres_url
+from tests.local import missing_packages
 from tests.server import ServerProcess
 
 SPECS = Path(__file__).parent / "specs"
@@ -39,6 +40,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             "!",
             f"PostgreSQL tests SKIPPED: set {POSTGRES_URL_ENV}=postgresql://USER@HOST:PORT/DB "
             "to run the data-layer tests against PostgreSQL too",
+            red=True,
+            bold=True,
+        )
+    missing = missing_packages()
+    if missing:
+        terminalreporter.write_sep(
+            "!",
+            f"Local-model tests SKIPPED (tests/local): {', '.join(missing)} not installed; "
+            "pip install 'reelgate[local]' to run them (.ci/run does)",
             red=True,
             bold=True,
         )

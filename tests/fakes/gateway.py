@@ -40,10 +40,12 @@ def write_routing(path: Path, providers: dict[str, Any], models: dict[str, Any])
 class Gateway:
     """One reelgate server with a routing file; restartable on the same data directory."""
 
-    def __init__(self, tmp: Path, routing: Path, *, lease_seconds: float = 2.0) -> None:
+    def __init__(
+        self, tmp: Path, routing: Path, *, lease_seconds: float = 2.0, workers: int = 2
+    ) -> None:
         self.server = ServerProcess(
             tmp / "data",
-            workers=2,
+            workers=workers,
             env={
                 KEY_ENV: SECRET,
                 "REELGATE_LEASE_SECONDS": str(lease_seconds),

@@ -4,6 +4,7 @@ with the file, line and problem when it does not validate (never a traceback).""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 
 from reelgate.config import Settings
+from reelgate.providers.base import ProviderStartError
 from reelgate.providers.registry import ProviderRegistry, registry_from_routing
 from reelgate.providers.routing import RoutingError, load_routing
 
@@ -32,12 +34,22 @@ def registry_or_exit(settings: Settings, console: Console) -> ProviderRegistry:
         return registry_from_routing(None)
     try:
         routing = load_routing(settings.models)
+        for name in routing.missing_keys():  # the variable's name only, never a value
+            log.warning("environment variable %s (an upstream API key) is not set", name)
+        return registry_from_routing(routing)
     except RoutingError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    for name in routing.missing_keys():  # the variable's name only, never a value
-        log.warning("environment variable %s (an upstream API key) is not set", name)
-    return registry_from_routing(routing)
+
+
+def prepare_or_exit(registry: ProviderRegistry, names: Iterable[str], console: Console) -> None:
+    """The start-up checks of the providers this process runs (a local model's weights, its
+    packages); exits with status 2 and the problem, before anything is served."""
+    try:
+        registry.prepare(names)
+    except ProviderStartError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def routing_lines(settings: Settings, registry: ProviderRegistry) -> list[str]:

@@ -10,7 +10,7 @@ from rich.panel import Panel
 
 from reelgate import __version__
 from reelgate.cli.keys import access_line
-from reelgate.cli.models import ModelsOption, registry_or_exit, routing_lines
+from reelgate.cli.models import ModelsOption, prepare_or_exit, registry_or_exit, routing_lines
 from reelgate.cli.options import DatabaseOption, DataDirOption, StorageOption
 from reelgate.cli.scenarios import (
     PaceOption,
@@ -124,6 +124,9 @@ def serve(
     keys_made = require_current_schema(settings)
 
     registry = registry_or_exit(settings, console)
+    # Images are made in this process; videos too when it has workers.
+    running = registry.image_provider_names() + (registry.names() if settings.workers else [])
+    prepare_or_exit(registry, running, console)
     test_double = check_scenarios_or_exit(settings, console)
     routing = [*routing_lines(settings, registry), *test_double]
     console.print(banner(settings, routing, access_line(keys_made)))

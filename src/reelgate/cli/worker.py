@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from reelgate.cli.models import ModelsOption, registry_or_exit
+from reelgate.cli.models import ModelsOption, prepare_or_exit, registry_or_exit
 from reelgate.cli.options import DatabaseOption, DataDirOption, StorageOption, settings_with
 from reelgate.cli.startup import configure, fail, require_current_schema, stderr_console
 
@@ -43,4 +43,5 @@ def worker(
                 registry.get(name)
             except KeyError:
                 fail(f"unknown provider {name!r} in --providers")
+    prepare_or_exit(registry, chosen or registry.names(), stderr_console())
     run_worker(settings, registry, concurrency, chosen)

@@ -33,6 +33,11 @@ class WorkerStopping(JobCancelled):
     upstream job it started is kept, to be resumed)."""
 
 
+class ProviderStartError(Exception):
+    """A provider that cannot start as configured (its weights are missing, a package it needs
+    is not installed, ...); start-up stops with this message."""
+
+
 class ProgressSink(Protocol):
     def __call__(self, progress: float, phase: Phase = Phase.RUNNING) -> None:
         """Report progress in 0..100. May raise `JobCancelled` to stop the work early."""
@@ -78,6 +83,7 @@ class VideoTask:
     source_prompt: str | None = None  # the prompt that produced `source_video`, when known
     inpaint: tuple[InpaintLayer, ...] = ()
     characters: tuple[CharacterSpec, ...] = ()  # the preview engine draws their badges
+    negative_prompt: str | None = None  # what to keep out (models that take one)
     # Upstream providers: the model or deployment to ask for, extra request parameters from
     # the routing file, and the upstream job already submitted for this job (resume, never
     # submit twice). The source's upstream id, when the source job ran on the same provider.

@@ -7,11 +7,11 @@ to ask it for, which provider comes next when one refuses, and how many jobs eac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reelgate.core.catalog import ListedModel
-from reelgate.providers.base import ImageProvider, VideoProvider
+from reelgate.providers.base import ImageProvider, ProviderStartError, VideoProvider
 from reelgate.providers.routing import PREVIEW, Routing
 from reelgate.providers.types import PROVIDER_TYPES
 
@@ -106,17 +106,21 @@ class ProviderRegistry:
             return f"'{model}' makes videos of at least {limits.min_seconds} seconds."
         if limits.sizes is not None and f"{width}x{height}" not in limits.sizes:
             return f"'{model}' makes videos of sizes {', '.join(limits.sizes)}."
+        config = self.routing.providers.get(self.routing.models[model].provider)
+        if config is not None and config.pipeline is not None:
+            return config.pipeline.limit_problem(model, width, height, seconds)
         return None
 
     def concurrency(self) -> dict[str, int]:
         """Providers with a limit on jobs running at once, and the limit."""
         if self.routing is None:
             return {}
-        return {
-            name: config.concurrency
+        limits = {
+            name: config.concurrency or PROVIDER_TYPES[config.type].concurrency
             for name, config in self.routing.providers.items()
-            if config.concurrency is not None and name in self._providers
+            if name in self._providers or name in self._image_providers
         }
+        return {name: limit for name, limit in limits.items() if limit is not None}
 
     def names(self) -> list[str]:
         return sorted(self._providers)
@@ -146,6 +150,23 @@ class ProviderRegistry:
     def get_image(self, name: str) -> ImageProvider:
         return self._image_providers[name]
 
+    def image_provider_names(self) -> list[str]:
+        return sorted(self._image_providers)
+
+    def prepare(self, names: Iterable[str]) -> None:
+        """Start-up checks of the providers this process will run (those that have any, such
+        as a local model's weights); `ProviderStartError` names the provider and the problem."""
+        for name in sorted(set(names)):
+            provider = self._providers.get(name) or self._image_providers.get(name)
+            prepare = getattr(provider, "prepare", None)
+            if prepare is None:
+                continue
+            try:
+                prepare()
+            except ProviderStartError as exc:
+                where = f"{self.routing.path}: " if self.routing is not None else ""
+                raise ProviderStartError(f"{where}providers.{name}: {exc}") from None
+
 
 def default_registry() -> ProviderRegistry:
     from reelgate.providers.preview.image import PreviewImageProvider
@@ -169,10 +190,10 @@ def registry_from_routing(routing: Routing | None) -> ProviderRegistry:
     video: list[VideoProvider] = [PreviewVideoProvider()]
     images: list[ImageProvider] = [PreviewImageProvider()]
     for name, config in routing.providers.items():
-        kind = PROVIDER_TYPES[config.type]
-        provider = kind.load()(name, config)
-        video.append(provider)
-        if kind.images:
+        provider = PROVIDER_TYPES[config.type].load()(name, config)
+        if "video" in config.serves():
+            video.append(provider)
+        if "image" in config.serves():
             images.append(provider)
     return ProviderRegistry(
         video, default=PREVIEW, image_providers=images, default_image=PREVIEW, routing=routing

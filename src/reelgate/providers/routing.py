@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from reelgate.providers.types import PROVIDER_TYPES
+from reelgate.providers.local.config import PipelineConfig
+from reelgate.providers.types import LOCAL_TYPE, PROVIDER_TYPES
 from reelgate.yaml_lines import ConfigFileError, line_of, load_with_lines
 
 PREVIEW = "preview"  # the built-in engine; always available, never declared
@@ -39,10 +47,11 @@ class _Strict(BaseModel):
 
 
 class ProviderConfig(_Strict):
-    """One upstream connection."""
+    """One upstream connection, or (`type: diffusers`) one local model and its `pipeline`."""
 
     type: str  # one of PROVIDER_TYPES (providers/types.py)
-    base_url: str
+    base_url: str = ""  # upstreams only: required there
+    pipeline: PipelineConfig | None = None  # `type: diffusers` only: required there
     # The NAME of the environment variable holding the key (never the key itself).
     api_key_env: str | None = None
     # How the key is sent: `authorization` (Bearer), `api-key` (Azure) or `x-goog-api-key`.
@@ -68,9 +77,29 @@ class ProviderConfig(_Strict):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _local_or_upstream(self) -> ProviderConfig:
+        if self.type == LOCAL_TYPE:
+            if self.pipeline is None:
+                raise ValueError(f"a {LOCAL_TYPE!r} provider needs a `pipeline:` block")
+            if self.base_url:
+                raise ValueError(f"a {LOCAL_TYPE!r} provider runs here: it takes no base_url")
+        else:
+            if not self.base_url:
+                raise ValueError(f"a {self.type!r} provider needs a base_url")
+            if self.pipeline is not None:
+                raise ValueError(f"`pipeline:` is for {LOCAL_TYPE!r} providers only")
+        return self
+
+    def serves(self) -> frozenset[str]:
+        """What its models may be: `video`, `image` or both."""
+        if self.pipeline is not None:
+            return frozenset({self.pipeline.kind})
+        return frozenset({"video", "image"} if PROVIDER_TYPES[self.type].images else {"video"})
 
     @field_validator("api_key_env")
     @classmethod
@@ -192,19 +221,28 @@ def _check_references(path: Path, parsed: RoutingFile, lines: dict[tuple[Any, ..
                 )
             seen.add(target.provider)
             config = parsed.providers.get(target.provider)
-            if route.kind == "image" and config is not None:
-                _check_serves_images(path, line, where, target.provider, config.type)
+            if config is not None and route.kind not in config.serves():
+                _refuse_kind(path, line, where, target.provider, config, route.kind)
 
 
-def _check_serves_images(
-    path: str | Path, line: int, where: tuple[Any, ...], provider: str, kind: str
+def _refuse_kind(
+    path: str | Path,
+    line: int,
+    where: tuple[Any, ...],
+    provider: str,
+    config: ProviderConfig,
+    kind: str,
 ) -> None:
-    if PROVIDER_TYPES[kind].images:
-        return
+    field = _dotted((*where, "provider"))
+    if config.pipeline is not None:
+        raise RoutingError(
+            f"{path}, line {line}: {field}: {kind} models need a {kind} family, {provider!r} "
+            f"runs {config.pipeline.family!r}, which makes {config.pipeline.kind}s"
+        )
     serving = " or ".join(repr(name) for name, entry in PROVIDER_TYPES.items() if entry.images)
     raise RoutingError(
-        f"{path}, line {line}: {_dotted((*where, 'provider'))}: image models need an "
-        f"{serving} provider, {provider!r} is {kind!r}"
+        f"{path}, line {line}: {field}: image models need an {serving} provider, "
+        f"{provider!r} is {config.type!r}"
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 class ProviderType:
     path: str  # "module:Class"; the class takes (name, ProviderConfig)
     images: bool = False  # also serves `/v1/images/...`
+    concurrency: int | None = None  # jobs at once when the routing file sets none
 
     def load(self) -> Any:
         module, _, name = self.path.partition(":")
@@ -26,4 +27,9 @@ PROVIDER_TYPES: dict[str, ProviderType] = {
     "fal": ProviderType("reelgate.providers.fal:FalProvider"),
     "runway": ProviderType("reelgate.providers.runway:RunwayProvider"),
     "replicate": ProviderType("reelgate.providers.replicate:ReplicateProvider"),
+    # Open models on this machine; serves videos or images as its pipeline family does.
+    "diffusers": ProviderType(
+        "reelgate.providers.local.provider:DiffusersProvider", images=True, concurrency=1
+    ),
 }
+LOCAL_TYPE = "diffusers"

@@ -277,6 +277,7 @@ class WorkerPool:
             source_prompt=source_prompt,
             inpaint=inpaint,
             characters=spec.characters,
+            negative_prompt=spec.negative_prompt,
             upstream_model=upstream_model,
             upstream_parameters=parameters,
             upstream_ref=job.upstream_ref,

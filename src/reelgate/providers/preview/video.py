@@ -16,29 +16,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from reelgate.core.models import AssetVariant, Operation, Phase
-from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET, Mp4Writer
+from reelgate.core.models import Operation, Phase
+from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.probe import FrameCursor, VideoInfo, iter_frames, probe_video
-from reelgate.media.thumbs import (
-    SpritesheetBuilder,
-    SpritesheetLayout,
-    half_size,
-    halve,
-    write_thumbnail,
-)
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
 from reelgate.providers.preview.characters import CharacterBadges
 from reelgate.providers.preview.inpaint import InpaintCompositor
 from reelgate.providers.preview.render import ColorGrade, SceneRenderer, crossfade
 from reelgate.providers.preview.scenes import Scene, build_scene, scene_key
+from reelgate.providers.renditions import VariantWriter
 
 # Share of the progress bar spent on frames; the rest covers thumbnails and spritesheets.
 _FRAMES_SHARE = 95.0
 # Extensions dissolve from the source's last frame into the new scene over this long.
 _CROSSFADE_SECONDS = 0.75
-# The low-quality copy (Azure's quality=low): half the size, and a higher CRF.
-_LOW_CRF = 30
 # Edits keep this much of the new scene's shapes' opacity, so the footage stays visible.
 _EDIT_SHAPE_OPACITY = 0.45
 
@@ -64,78 +56,51 @@ class PreviewVideoProvider:
     ) -> list[RenderedVideo]:
         """Render, encode and illustrate each variant; on any failure or cancellation, remove
         whatever this call wrote so no half-finished output can be mistaken for a result."""
-        written: list[Path] = []
+        outputs: list[VariantWriter] = []
         try:
-            return self._generate(task, Path(workdir), progress, written)
+            return self._generate(task, Path(workdir), progress, outputs)
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
+            for output in outputs:
+                for path in output.written:
+                    path.unlink(missing_ok=True)
             raise
 
     def _generate(
-        self, task: VideoTask, workdir: Path, progress: ProgressSink, written: list[Path]
+        self, task: VideoTask, workdir: Path, progress: ProgressSink, outputs: list[VariantWriter]
     ) -> list[RenderedVideo]:
         progress(0, Phase.PREPROCESSING)
         inputs = _read_inputs(task)
         total = task.seconds * task.fps
         if total <= 0:
             raise ValueError(f"nothing to render: {task.seconds} s at {task.fps} fps")
-        layout = SpritesheetLayout.plan(total, task.fps, task.width, task.height)
         report_every = max(1, task.fps // 4)
-        finished: list[tuple[int, Path, Path, np.ndarray, SpritesheetBuilder]] = []
 
         inpaint = InpaintCompositor(task.inpaint, task.width, task.height, task.fps)
         badges = CharacterBadges(task.characters, task.width, task.height)
-        low_width, low_height = half_size(task.width, task.height)
         for variant in range(task.n_variants):
-            variant_dir = workdir / str(variant)
-            variant_dir.mkdir(parents=True, exist_ok=True)
-            video_path = variant_dir / "video.mp4"
-            low_path = variant_dir / "video-low.mp4"
-            sprites = SpritesheetBuilder(layout)
-            thumbnail_frame: np.ndarray | None = None
-            with (
-                Mp4Writer(
-                    video_path, task.width, task.height, task.fps, preset=self.preset, crf=self.crf
-                ) as writer,
-                Mp4Writer(
-                    low_path, low_width, low_height, task.fps, preset=self.preset, crf=_LOW_CRF
-                ) as low_writer,
-            ):
+            output = VariantWriter(
+                workdir / str(variant),
+                task.width,
+                task.height,
+                task.fps,
+                total,
+                preset=self.preset,
+                crf=self.crf,
+            )
+            outputs.append(output)
+            with output:
                 for index, rendered in enumerate(_frames(task, variant, inputs, total)):
-                    frame = badges.apply(inpaint.apply(rendered, index))
-                    writer.write(frame)
-                    low_writer.write(halve(frame))
-                    sprites.offer(index, frame)
-                    if index == total // 3:
-                        thumbnail_frame = frame.copy()
+                    output.write(badges.apply(inpaint.apply(rendered, index)))
                     if (index + 1) % report_every == 0:
                         done = variant * total + index + 1
                         progress(_FRAMES_SHARE * done / (task.n_variants * total), Phase.RUNNING)
-                if writer.frames_written != total:
-                    raise RuntimeError(f"rendered {writer.frames_written} frames, expected {total}")
-            written.extend((video_path, low_path))
-            assert thumbnail_frame is not None  # total // 3 < total, so it was captured
-            finished.append((variant, video_path, low_path, thumbnail_frame, sprites))
 
         results: list[RenderedVideo] = []
-        for done, (variant, video_path, low_path, thumbnail_frame, sprites) in enumerate(
-            finished, start=1
-        ):
-            files = {
-                AssetVariant.VIDEO: video_path,
-                AssetVariant.VIDEO_LOW: low_path,
-                AssetVariant.THUMBNAIL: video_path.with_name("thumbnail.webp"),
-                AssetVariant.THUMBNAIL_JPEG: video_path.with_name("thumbnail.jpg"),
-                AssetVariant.SPRITESHEET: video_path.with_name("spritesheet.jpg"),
-            }
-            for variant_kind in (AssetVariant.THUMBNAIL, AssetVariant.THUMBNAIL_JPEG):
-                written.append(write_thumbnail(thumbnail_frame, files[variant_kind]))
-            sprites.save(files[AssetVariant.SPRITESHEET])
-            written.append(files[AssetVariant.SPRITESHEET])
+        for done, output in enumerate(outputs, start=1):
+            files = output.finish()
             results.append(
                 RenderedVideo(
-                    index=variant,
+                    index=done - 1,
                     width=task.width,
                     height=task.height,
                     seconds=total / task.fps,
@@ -143,7 +108,7 @@ class PreviewVideoProvider:
                 )
             )
             share = 100.0 - _FRAMES_SHARE
-            progress(_FRAMES_SHARE + share * done / len(finished), Phase.PROCESSING)
+            progress(_FRAMES_SHARE + share * done / len(outputs), Phase.PROCESSING)
         return results
 
 

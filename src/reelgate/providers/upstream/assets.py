@@ -25,14 +25,11 @@ from reelgate.media.thumbs import (
     write_thumbnail,
 )
 from reelgate.providers.base import RenderedVideo
+from reelgate.providers.renditions import FILE_NAMES, LOW_CRF
 from reelgate.providers.upstream.errors import UpstreamProtocolError
 
-_LOW_CRF = 30
 _DERIVED_NAMES = {
-    AssetVariant.VIDEO_LOW: "video-low.mp4",
-    AssetVariant.THUMBNAIL: "thumbnail.webp",
-    AssetVariant.THUMBNAIL_JPEG: "thumbnail.jpg",
-    AssetVariant.SPRITESHEET: "spritesheet.jpg",
+    variant: name for variant, name in FILE_NAMES.items() if variant is not AssetVariant.VIDEO
 }
 
 
@@ -62,7 +59,7 @@ def complete_assets(
                 if AssetVariant.VIDEO_LOW in paths:
                     low_size = half_size(width, height)
                     low = stack.enter_context(
-                        Mp4Writer(paths[AssetVariant.VIDEO_LOW], *low_size, rate, crf=_LOW_CRF)
+                        Mp4Writer(paths[AssetVariant.VIDEO_LOW], *low_size, rate, crf=LOW_CRF)
                     )
                 for number, frame in enumerate(iter_frames(video)):
                     frame = np.ascontiguousarray(frame[:height, :width])
