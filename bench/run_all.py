@@ -32,6 +32,7 @@ BENCHES = {
     "memory": "bench_sse_memory.py",
     "preview": "bench_preview.py",
     "scale": "bench_scale.py",
+    "local": "bench_local.py",
 }
 PACKAGES = ("uvicorn", "starlette", "fastapi", "sqlalchemy", "pydantic", "av", "numpy")
 
