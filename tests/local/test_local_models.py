@@ -40,6 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     wan = save_tiny_wan(tmp / "wan")
     providers = {
         "wan": _local("wan", wan, steps=3),
+        # Azure's smallest size is 480x480: at 4 fps a second is 4 frames, quick on a CPU.
+        "wan-4fps": _local("wan", wan, steps=1, fps=4),
         "wan-i2v": _local("wan", save_tiny_wan_i2v(tmp / "wan-i2v"), steps=2),
         "ltx": _local("ltx", save_tiny_ltx(tmp / "ltx"), steps=2, fps=12),
         # Long enough to be deleted while it runs.
@@ -50,6 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     models = {
         "wan-t2v": {"provider": "wan"},
         "wan-slow": {"provider": "wan-slow"},
+        "wan-deployment": {"provider": "wan-4fps"},
         # The model's name picks the images API's rules: DALL-E 2's sizes start at 256x256.
         "flux-dall-e-2": {"provider": "flux", "kind": "image"},
         "sdxl-dall-e-2": {"provider": "sdxl", "kind": "image"},
@@ -156,6 +159,25 @@ def test_the_app_api_and_its_model_names(server: Gateway):
 
 def _decoded(b64: str | None) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(b64 or "")))
+
+
+def test_azure_video_jobs_reach_the_local_model(server: Gateway):
+    job = server.azure_create(
+        "wan-deployment", "A lighthouse", width=480, height=480, n_seconds=1, n_variants=2
+    )
+    done = server.wait_azure(job["id"], timeout=120)
+    assert done["status"] == "succeeded", done
+    contents = []
+    for generation in done["generations"]:
+        response = server.http.get(
+            f"/openai/v1/video/generations/{generation['id']}/content/video",
+            params={"api-version": "preview"},
+        )
+        assert response.status_code == 200, response.text
+        decoded = decode_mp4(response.content)
+        assert (decoded.width, decoded.height, decoded.frames) == (480, 480, 4)  # 1 s at 4 fps
+        contents.append(decoded.frames_sha256)
+    assert contents[0] != contents[1], "two variants, two seeds"
 
 
 def test_images_and_edits_through_the_sdk(server: Gateway):

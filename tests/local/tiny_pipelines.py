@@ -218,7 +218,7 @@ def _wan_transformer(in_channels: int) -> object:
         num_layers=2,
         cross_attn_norm=True,
         qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
+        rope_max_seq_len=128,  # positions for sides up to 2048 px
     )
 
 
