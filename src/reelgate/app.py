@@ -118,7 +118,9 @@ def create_app(
         app.state.settings = settings
         app.state.events = events
         app.state.deliveries = DeliveryService(webhooks, wake_sender=deliveries.wake)
-        app.state.usage = UsageService(UsageStore(store.engine), settings.prices)
+        prices = {**settings.prices, **registry.prices()}  # the routing file's win
+        app.state.usage = UsageService(UsageStore(store.engine), prices)
+        app_metrics.watch_usage(app.state.usage)
         app.state.keyring = KeyRing(KeyStore(store.engine))
         app.state.keyring.load()
         app_metrics.watch_store(store, webhooks)

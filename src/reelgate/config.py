@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reelgate.core.prices import Price
+
 
 class Settings(BaseSettings):
     """Every setting reads `REELGATE_<NAME>` from the environment; CLI flags override."""
@@ -110,9 +112,10 @@ class Settings(BaseSettings):
     # Delivery threads in each `reelgate serve` process (0: this process delivers nothing).
     webhook_senders: int = Field(default=2, ge=0)
 
-    # Usage: an optional price table (JSON: model -> {"per_second": USD, "per_image": USD}) to
-    # show estimated cost next to what was generated.
-    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Usage: an optional price table (JSON: model -> {"per_second": USD, "per_image": USD, ...},
+    # `core/prices.py`) to show estimated cost next to what was generated. A model's `price:`
+    # in the routing file wins over its entry here.
+    prices: dict[str, Price] = Field(default_factory=dict)
 
     # Logs: `text` for a terminal, `json` (one object a line, with the request id) for machines.
     log_format: Literal["text", "json"] = "text"

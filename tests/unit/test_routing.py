@@ -85,3 +85,20 @@ def test_serve_refuses_to_start_on_a_bad_file(tmp_path: Path):
     assert f"{path}, line 9" in " ".join(result.output.split()) + " ".join(
         (result.stderr if result.stderr_bytes is not None else "").split()
     )
+
+
+@pytest.mark.parametrize(
+    ("price", "problem"),
+    [
+        ("{per_second: -1}", "greater than or equal to 0"),
+        ("{per_second_by_resolution: {hd: 0.3}}", "'hd' is not a resolution such as 720p"),
+        ("{per_image_by_size: {big: 0.1}}", "'big' is not WIDTHxHEIGHT"),
+        ("{per_minute: 1}", "per_minute"),
+    ],
+)
+def test_a_bad_price_names_the_line(tmp_path: Path, price: str, problem: str):
+    path = tmp_path / "models.yaml"
+    path.write_text(f"models:\n  sora-2:\n    provider: preview\n    price: {price}\n")
+    with pytest.raises(RoutingError) as caught:
+        load_routing(path)
+    assert "line 4:" in str(caught.value) and problem in str(caught.value), caught.value

@@ -16,12 +16,15 @@ from reelgate.core.callers import OPEN
 from reelgate.core.errors import NotFound
 from reelgate.core.jobs import JobService
 from reelgate.core.models import AssetVariant, JobStatus, Phase
+from reelgate.core.prices import Price
+from reelgate.core.usage import UsageService
 from reelgate.core.video_requests import NewVideo
 from reelgate.providers.base import ProgressSink, RenderedVideo, VideoTask
 from reelgate.providers.registry import ProviderRegistry
 from reelgate.runner.worker import WorkerPool
 from reelgate.store.blobs import BlobStore
 from reelgate.store.db import JobStore
+from reelgate.store.usage import UsageStore
 
 
 class FakeProvider:
@@ -30,6 +33,7 @@ class FakeProvider:
     def __init__(self) -> None:
         self.calls: list[VideoTask] = []
         self.fail_with: Exception | None = None
+        self.reported_seconds: float | None = None  # None: what was asked
         self.during: list = []  # callables run mid-render (e.g. delete the job)
 
     def generate_video(
@@ -53,9 +57,8 @@ class FakeProvider:
                 AssetVariant.THUMBNAIL: folder / "thumbnail.webp",
                 AssetVariant.SPRITESHEET: folder / "spritesheet.jpg",
             }
-            outputs.append(
-                RenderedVideo(index, task.width, task.height, float(task.seconds), files)
-            )
+            seconds = task.seconds if self.reported_seconds is None else self.reported_seconds
+            outputs.append(RenderedVideo(index, task.width, task.height, float(seconds), files))
         return outputs
 
 
@@ -234,3 +237,31 @@ def test_a_worker_can_be_limited_to_some_providers(parts):
     new_job(jobs)
     assert pool.store.claim_job("w", clock(), 60, providers={"veo"}) is None
     assert pool.store.claim_job("w", clock(), 60, providers={"fake", "veo"}) is not None
+
+
+def _sized_job(jobs: JobService, width: int, height: int, seconds: int = 4) -> str:
+    video = NewVideo(prompt="p", model="m", width=width, height=height, seconds=seconds)
+    return jobs.create_video(video, OPEN).id
+
+
+def test_usage_is_priced_by_resolution_tier(parts, database: Engine):
+    jobs, pool, _, _ = parts
+    for width, height in ((1920, 1080), (1280, 720)):
+        _sized_job(jobs, width, height)
+        assert pool.run_one("w1") is True
+    price = Price(per_second=0.05, per_second_by_resolution={"720p": 0.10, "1080p": 0.30})
+    usage = UsageService(UsageStore(database), {"m": price})
+    rows = usage.summary(OPEN, since=None, until=None)
+    costs = {row.tier: (row.video_seconds, cost) for row, cost in rows}
+    assert costs == {"1080p": (4.0, 1.2), "720p": (4.0, 0.4)}, "same length, the tiers' prices"
+
+
+def test_a_job_without_a_reported_duration_is_billed_as_asked(parts, database: Engine):
+    jobs, pool, provider, _ = parts
+    provider.reported_seconds = 0.0  # an upstream file whose container states no duration
+    job_id = _sized_job(jobs, 1280, 720, seconds=8)
+    assert pool.run_one("w1") is True
+    assert jobs.get(job_id, OPEN, with_generations=True).generations[0].seconds == 8
+    usage = UsageService(UsageStore(database), {"m": Price(per_second=0.10)})
+    ((row, cost),) = usage.summary(OPEN, since=None, until=None)
+    assert (row.video_seconds, cost) == (8.0, 0.8)

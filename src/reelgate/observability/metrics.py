@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from reelgate.core.usage import UsageService
 from reelgate.store.db import JobStore
 from reelgate.store.job_final import JobTiming
 from reelgate.store.webhooks import WebhookStore
@@ -55,6 +56,40 @@ class StoreCollector(Collector):
         for status, count in sorted(self._webhooks.counts_by_status().items()):
             deliveries.add_metric([status], count)
         yield deliveries
+
+
+class UsageCollector(Collector):
+    """Usage since the first day, per model and tier, with its estimated cost: read from the
+    usage counters when scraped, so every replica reports the same figures."""
+
+    def __init__(self, usage: UsageService) -> None:
+        self._usage = usage
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["model", "tier"]
+        families = {
+            "jobs": GaugeMetricFamily("reelgate_usage_jobs", "Jobs made.", labels=labels),
+            "failures": GaugeMetricFamily(
+                "reelgate_usage_failures", "Jobs that failed.", labels=labels
+            ),
+            "video_seconds": GaugeMetricFamily(
+                "reelgate_usage_video_seconds", "Seconds of video produced.", labels=labels
+            ),
+            "images": GaugeMetricFamily("reelgate_usage_images", "Images produced.", labels=labels),
+        }
+        cost = GaugeMetricFamily(
+            "reelgate_usage_estimated_cost_usd",
+            "Estimated cost at the configured prices (priced models only).",
+            labels=labels,
+        )
+        for row, estimate in self._usage.by_model_and_tier():
+            values = [row.model, row.tier]
+            for name, family in families.items():
+                family.add_metric(values, getattr(row, name))
+            if estimate is not None:
+                cost.add_metric(values, estimate)
+        yield from families.values()
+        yield cost
 
 
 class Metrics:
@@ -110,6 +145,9 @@ class Metrics:
     ) -> None:
         self.registry.register(StoreCollector(jobs, webhooks, clock))
         jobs.timing_observers.append(self.observe_job)
+
+    def watch_usage(self, usage: UsageService) -> None:
+        self.registry.register(UsageCollector(usage))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)

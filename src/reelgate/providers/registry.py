@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reelgate.core.catalog import ListedModel
+from reelgate.core.prices import Price
 from reelgate.providers.base import ImageProvider, ProviderStartError, VideoProvider
 from reelgate.providers.routing import PREVIEW, Routing
 from reelgate.providers.types import PROVIDER_TYPES
@@ -110,6 +111,12 @@ class ProviderRegistry:
         if config is not None and config.pipeline is not None:
             return config.pipeline.limit_problem(model, width, height, seconds)
         return None
+
+    def prices(self) -> dict[str, Price]:
+        """The routing file's prices, by public model name."""
+        if self.routing is None:
+            return {}
+        return {name: route.price for name, route in self.routing.models.items() if route.price}
 
     def concurrency(self) -> dict[str, int]:
         """Providers with a limit on jobs running at once, and the limit."""

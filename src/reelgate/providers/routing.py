@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from reelgate.core.prices import Price
 from reelgate.providers.local.config import PipelineConfig
 from reelgate.providers.types import LOCAL_TYPE, PROVIDER_TYPES
 from reelgate.yaml_lines import ConfigFileError, line_of, load_with_lines
@@ -143,6 +144,7 @@ class ModelRoute(Target):
     kind: Literal["video", "image"] = "video"
     limits: Limits = Limits()
     fallbacks: tuple[Target, ...] = ()
+    price: Price | None = None  # for usage's estimated cost (core/prices.py)
 
 
 class RoutingFile(_Strict):

@@ -303,7 +303,9 @@ class WorkerPool:
             index=item.index,
             width=item.width,
             height=item.height,
-            seconds=item.seconds,
+            # A container that states no duration (some upstreams' files) is taken to last what
+            # was asked: never billed, nor shown, as zero seconds.
+            seconds=item.seconds if item.seconds > 0 else float(_asked_seconds(job)),
             assets=stored,
         )
 
@@ -395,3 +397,7 @@ class WorkerPool:
             stopping=self._stopping,
             log=log,
         )
+
+
+def _asked_seconds(job: Job) -> int:
+    return job.spec.seconds if isinstance(job.spec, VideoSpec) else 0

@@ -34,6 +34,7 @@ from reelgate.core.models import (
     VideoSpec,
 )
 from reelgate.core.quotas import Admission
+from reelgate.core.usage import usage_tier
 from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
 from reelgate.store.job_rows import (
     INSERT_JOB,
@@ -216,9 +217,16 @@ class JobStore:
             claim_idempotency_key(conn, job, idempotency)
             if admission is not None and owner is not None:
                 admission(owner_usage(conn, owner, job.created_at, besides=job.id))
-            count_usage(conn, owner=job.owner, model=job.model, at=job.created_at, jobs=1)
+            tier = usage_tier(job.spec)
+            count_usage(
+                conn, owner=job.owner, model=job.model, tier=tier, at=job.created_at, jobs=1
+            )
             if job.status.finished:  # refused by the content filter: final at birth
-                row = {**job.model_dump(include={"id", "owner", "model"}), "kind": job.kind.value}
+                row = {
+                    **job.model_dump(include={"id", "owner", "model"}),
+                    "kind": job.kind.value,
+                    "spec": job.spec.model_dump_json(),
+                }
                 on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
 
     def insert_finished_job(
@@ -239,6 +247,7 @@ class JobStore:
                 conn,
                 owner=job.owner,
                 model=job.model,
+                tier=usage_tier(job.spec),
                 at=job.created_at,
                 jobs=1,
                 images=len(produced) if is_image else 0,

@@ -13,7 +13,9 @@ from reelgate.core.models import (
     JobKind,
     JobStatus,
 )
+from reelgate.core.usage import usage_tier
 from reelgate.core.webhooks import EVENT_TYPES
+from reelgate.store.job_rows import spec_of
 from reelgate.store.schema import jobs
 from reelgate.store.usage import count_usage
 from reelgate.store.webhooks import enqueue_delivery
@@ -33,7 +35,7 @@ class JobTiming:
 # What a finishing UPDATE returns, for usage, webhooks and timings.
 FINISHED_COLUMNS = (
     jobs.c.id, jobs.c.owner, jobs.c.kind, jobs.c.model, jobs.c.provider, jobs.c.webhook_url,
-    jobs.c.created_at, jobs.c.started_at,
+    jobs.c.created_at, jobs.c.started_at, jobs.c.spec,
 )  # fmt: skip
 
 
@@ -50,6 +52,7 @@ def on_final(
         conn,
         owner=row["owner"],
         model=row["model"],
+        tier=usage_tier(spec_of(row["kind"], row["spec"])),
         at=now,
         failures=int(failed),
         video_seconds=video_seconds,

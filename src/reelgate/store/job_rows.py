@@ -54,19 +54,25 @@ def state_condition(state: models.StateFilter) -> ColumnElement[bool]:
     return and_(condition, phase_match)
 
 
+def spec_of(kind: str, spec: str) -> models.VideoSpec | models.ImageSpec:
+    """A job row's stored spec, by the row's kind."""
+    if models.JobKind(kind) is models.JobKind.IMAGE:
+        return models.ImageSpec.model_validate_json(spec)
+    return models.VideoSpec.model_validate_json(spec)
+
+
 def job_from_row(row: RowMapping, generation_rows: Iterable[models.Generation] = ()) -> models.Job:
     error = None
     if row["error_code"] is not None:
         error = models.JobError(code=row["error_code"], message=row["error_message"] or "")
     kind = models.JobKind(row["kind"])
-    spec_model = models.ImageSpec if kind is models.JobKind.IMAGE else models.VideoSpec
     return models.Job(
         id=row["id"],
         owner=row["owner"],
         kind=kind,
         model=row["model"],
         provider=row["provider"],
-        spec=spec_model.model_validate_json(row["spec"]),
+        spec=spec_of(row["kind"], row["spec"]),
         status=models.JobStatus(row["status"]),
         phase=models.Phase(row["phase"]) if row["phase"] else None,
         progress=row["progress"],

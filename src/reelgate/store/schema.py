@@ -119,13 +119,15 @@ webhook_attempts = Table(
     Index("ix_webhook_attempts_delivery", "delivery_id"),
 )
 
-# Usage per owner ("" until API keys exist), model and UTC day; kept when jobs are deleted.
+# Usage per owner ("" until API keys exist), model, UTC day and tier (`720p`, `1024x1024 high`:
+# what a price may name, 0008); kept when jobs are deleted.
 usage_counters = Table(
     "usage_counters",
     metadata,
     Column("owner", String(64), primary_key=True),
     Column("model", String(256), primary_key=True),
     Column("day", String(10), primary_key=True),  # YYYY-MM-DD
+    Column("tier", String(64), primary_key=True, server_default=""),
     Column("jobs", Integer, nullable=False),
     Column("failures", Integer, nullable=False),
     Column("video_seconds", Float, nullable=False),

@@ -1,4 +1,5 @@
-"""Usage counters per owner, model and UTC day: jobs, failures, generated seconds and images.
+"""Usage counters per owner, model, UTC day and tier (`720p`, `1024x1024 high`): jobs, failures,
+generated seconds and images.
 
 Counted in the transactions that create and finish jobs, so the numbers match the jobs made and
 survive the jobs' deletion. Owner "" is open mode (no API keys yet).
@@ -31,15 +32,18 @@ def count_usage(
     *,
     owner: str | None,
     model: str,
+    tier: str,
     at: float,
     jobs: int = 0,
     failures: int = 0,
     video_seconds: float = 0.0,
     images: int = 0,
 ) -> None:
-    """Add to the counters of (owner, model, day of `at`): one upsert, atomic on both databases."""
+    """Add to the counters of (owner, model, day of `at`, tier): one upsert, atomic on both
+    databases."""
     deltas = {"jobs": jobs, "failures": failures, "video_seconds": video_seconds, "images": images}
-    row = {"owner": owner or OPEN_MODE, "model": model, "day": utc_day(at), **deltas}
+    key = {"owner": owner or OPEN_MODE, "model": model, "day": utc_day(at), "tier": tier}
+    row = {**key, **deltas}
     conn.execute(_upsert(conn.dialect.name), row)
 
 
@@ -53,7 +57,7 @@ def _upsert(dialect: str) -> Any:
     if statement is None:
         base = (pg_insert if dialect == "postgresql" else sqlite_insert)(usage_counters)
         statement = base.on_conflict_do_update(
-            index_elements=["owner", "model", "day"],
+            index_elements=["owner", "model", "day", "tier"],
             set_={name: usage_counters.c[name] + base.excluded[name] for name in _COUNTERS},
         )
         _UPSERTS[dialect] = statement
@@ -68,17 +72,18 @@ class UsageStore:
     def summary(
         self, *, since: str | None = None, until: str | None = None, owner: str | None = None
     ) -> list[UsageRow]:
-        """Totals per owner and model over the days from `since` to `until` (inclusive,
+        """Totals per owner, model and tier over the days from `since` to `until` (inclusive,
         YYYY-MM-DD, UTC)."""
         c = usage_counters.c
         query = select(
             c.owner,
             c.model,
+            c.tier,
             func.sum(c.jobs),
             func.sum(c.failures),
             func.sum(c.video_seconds),
             func.sum(c.images),
-        ).group_by(c.owner, c.model)
+        ).group_by(c.owner, c.model, c.tier)
         if since is not None:
             query = query.where(c.day >= since)
         if until is not None:
@@ -86,15 +91,16 @@ class UsageStore:
         if owner is not None:
             query = query.where(c.owner == owner)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(c.owner, c.model)).all()
+            rows = conn.execute(query.order_by(c.owner, c.model, c.tier)).all()
         return [
             UsageRow(
                 owner=row[0] or None,
                 model=row[1],
-                jobs=int(row[2]),
-                failures=int(row[3]),
-                video_seconds=float(row[4]),
-                images=int(row[5]),
+                tier=row[2],
+                jobs=int(row[3]),
+                failures=int(row[4]),
+                video_seconds=float(row[5]),
+                images=int(row[6]),
             )
             for row in rows
         ]

@@ -1,5 +1,5 @@
-"""`GET /api/usage`: what was generated per owner and model, with an estimated cost when the
-configured price table names the model (docs/cli.md, `reelgate usage`)."""
+"""`GET /api/usage`: what was generated per owner, model and tier, with an estimated cost when
+the prices name the model (docs/cli.md, `reelgate usage`)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ async def usage(
     until: Annotated[str | None, Query(description="Last UTC day, YYYY-MM-DD.")] = None,
 ) -> dict[str, Any]:
     """Jobs made, failures, seconds of video and images generated, per owner (an API key's
-    id; `null` in open mode) and model, with an estimated cost from the price table. A key sees
-    its own usage; an admin key sees everyone's."""
+    id; `null` in open mode), model and tier (`720p`: a video's shorter side; `1024x1024 high`:
+    an image's size and quality), with an estimated cost from the prices. A key sees its own
+    usage; an admin key sees everyone's."""
     rows = await run_in_threadpool(
         service.summary, who, since=_day(since, "since"), until=_day(until, "until")
     )
@@ -48,6 +49,7 @@ async def usage(
             {
                 "owner": row.owner,
                 "model": row.model,
+                "tier": row.tier or None,
                 "jobs": row.jobs,
                 "failures": row.failures,
                 "video_seconds": round(row.video_seconds, 3),

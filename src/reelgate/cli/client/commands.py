@@ -278,18 +278,20 @@ def usage(
     key: KeyOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """What was generated per key and model, with estimated cost when prices are configured."""
+    """What was generated per key, model and tier (a video's resolution, an image's size and
+    quality), with estimated cost when prices are configured."""
 
     def body() -> None:
         with connect(server, key, data_dir) as client:
             report = client.usage(since, until)
-        table = Table("key", "model", "jobs", "failures", "video s", "images", "est. cost")
-        rows = [*report["data"], {"owner": "total", "model": "", **report["totals"]}]
+        table = Table("key", "model", "tier", "jobs", "failures", "video s", "images", "est. cost")
+        rows = [*report["data"], {"owner": "total", "model": "", "tier": "", **report["totals"]}]
         for row in rows:
             cost = row["estimated_cost"]
             table.add_row(
                 row["owner"] or "(open mode)",
                 row["model"],
+                row.get("tier") or "",
                 str(row["jobs"]),
                 str(row["failures"]),
                 f"{row['video_seconds']:g}",
