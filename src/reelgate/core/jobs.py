@@ -91,6 +91,17 @@ class JobService:
     def get(self, job_id: str, caller: Caller, *, with_generations: bool = False) -> Job:
         """A video job the caller may see; another key's job is reported as absent."""
         job = self.store.get_job(job_id, with_generations=with_generations)
+        return self._visible(job, job_id, caller)
+
+    def cached(self, job_id: str, caller: Caller, *, with_generations: bool = False) -> Job | None:
+        """`get` answered from the store's cache, with no database round trip, so it may run
+        on the event loop; None when the store cannot answer so (PostgreSQL, a changed
+        database): then call `get` in a thread."""
+        job = self.store.cached_job(job_id, with_generations=with_generations)
+        return None if job is None else self._visible(job, job_id, caller)
+
+    @staticmethod
+    def _visible(job: Job | None, job_id: str, caller: Caller) -> Job:
         if job is None or job.kind is not JobKind.VIDEO or not caller.sees(job.owner):
             raise NotFound(f"Video with id '{job_id}' not found.", param="video_id")
         return job
@@ -120,10 +131,17 @@ class JobService:
         )
 
     def content(
-        self, job_id: str, caller: Caller, variant: AssetVariant, index: int = 0
+        self,
+        job_id: str,
+        caller: Caller,
+        variant: AssetVariant,
+        index: int = 0,
+        *,
+        job: Job | None = None,
     ) -> tuple[Asset, MediaSource]:
-        """The stored file of one asset of one generation, or why there is none."""
-        job = self.get(job_id, caller, with_generations=True)
+        """The stored file of one asset of one generation, or why there is none. `job`: the
+        job with its generations, when the caller already read it."""
+        job = job or self.get(job_id, caller, with_generations=True)
         if job.status in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
             raise NotReady(
                 f"Video is not ready yet: '{job_id}' is {job.status.value}. Poll the video "

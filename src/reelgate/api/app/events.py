@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from reelgate.api.app.jobs import ENVELOPE
@@ -110,6 +111,22 @@ def _snapshot(
     return sse_event("snapshot", body, journal.event_id(number)), [view["id"] for view in views]
 
 
+def _passing_events(
+    jobs: JobService,
+    caller: Caller,
+    journal: ChangeJournal,
+    changes: list[tuple[int, str]],
+    visible: _Visible,
+) -> list[_JobEvent]:
+    """The events of `changes` the caller may hear of (a resumed all-jobs stream's first)."""
+    passing = []
+    for number, changed in changes:
+        event = _job_event(jobs, caller, journal, changed, number)
+        if visible.passes(event, changed):
+            passing.append(event)
+    return passing
+
+
 class _Visible:
     """Which changes an all-jobs stream passes on. Keys see only their own jobs, and hear of a
     deletion of a job their stream showed, or (a stream resumed with `Last-Event-ID` has shown
@@ -175,7 +192,9 @@ async def _stream(
             if changes is None:  # fell further behind than the journal keeps: start afresh
                 if job_id is None:
                     changes = []
-                    chunk, shown = _snapshot(jobs, caller, journal, upto, snapshot_limit)
+                    chunk, shown = await run_in_threadpool(
+                        _snapshot, jobs, caller, journal, upto, snapshot_limit
+                    )
                     visible = _Visible(jobs, caller, shown)
                     yield chunk
                 else:
@@ -183,8 +202,11 @@ async def _stream(
             for number, changed in changes:
                 if job_id is not None and changed != job_id:
                     continue
-                event = _job_event(jobs, caller, journal, changed, number)
-                if visible is not None and not visible.passes(event, changed):
+                # Reads (on PostgreSQL, queries) in a thread: never on the event loop.
+                event = await run_in_threadpool(_job_event, jobs, caller, journal, changed, number)
+                if visible is not None and not await run_in_threadpool(
+                    visible.passes, event, changed
+                ):
                     continue
                 yield event.chunk
                 last_sent = time.monotonic()
@@ -220,16 +242,12 @@ async def all_job_events(
     resumed = journal.cursor_of(last_event_id)
     first: list[_JobEvent | bytes]
     if resumed is None:
-        chunk, shown = _snapshot(jobs, who, journal, cursor, limit)
+        chunk, shown = await run_in_threadpool(_snapshot, jobs, who, journal, cursor, limit)
         first, visible = [chunk], _Visible(jobs, who, shown)
     else:
         changes = journal.changes_after(resumed) or []
         visible = _Visible(jobs, who, [])
-        first = []
-        for number, changed in changes:
-            event = _job_event(jobs, who, journal, changed, number)
-            if visible.passes(event, changed):
-                first.append(event)
+        first = list(await run_in_threadpool(_passing_events, jobs, who, journal, changes, visible))
     stream = _stream(
         jobs,
         who,
@@ -268,10 +286,10 @@ async def job_events(
     """The job's state now, then an event each time it changes, ending after its final one."""
     cursor = journal.head
     resumed = journal.cursor_of(last_event_id)
-    event = _job_event(jobs, who, journal, job_id, cursor)
+    event = await run_in_threadpool(_job_event, jobs, who, journal, job_id, cursor)
     if resumed is not None:
         changed = any(changed == job_id for _, changed in journal.changes_after(resumed) or [])
-        if changed and event.deleted and not jobs.was_deleted(job_id, who):
+        if changed and event.deleted and not await run_in_threadpool(jobs.was_deleted, job_id, who):
             changed = False  # another key's job: its changes are not the caller's to hear of
         if not changed and event.final:
             return Response(status_code=204)  # the client already saw the last word

@@ -196,7 +196,7 @@ async def generate(
     response_model_exclude_none=True,
     responses=_errors(404),
 )
-async def status(job_id: str, jobs: Jobs, who: Who) -> StatusResponse:
+def status(job_id: str, jobs: Jobs, who: Who) -> StatusResponse:
     """The job's status; `video_url` once completed, `error` once failed. Any job id works,
     whichever API created it."""
     try:
@@ -230,7 +230,7 @@ _DOWNLOAD_CONTENT = {
     response_class=FileResponse,
     responses={200: {"description": "The file", "content": _DOWNLOAD_CONTENT}, **_errors(404)},
 )
-async def download(
+def download(
     file_id: str,
     jobs: Jobs,
     who: Who,
@@ -263,7 +263,7 @@ async def download(
     summary="List jobs",
     operation_id="appListJobs",
 )
-async def list_jobs(
+def list_jobs(
     jobs: Jobs,
     who: Who,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -287,7 +287,7 @@ async def list_jobs(
     operation_id="appGetJob",
     responses=_errors(404),
 )
-async def get_job(job_id: str, jobs: Jobs, who: Who) -> dict[str, Any]:
+def get_job(job_id: str, jobs: Jobs, who: Who) -> dict[str, Any]:
     try:
         return read_job_view(jobs, job_id, who)
     except NotFound:

@@ -373,7 +373,7 @@ async def create_job(
     response_model=VideoGenerationJobListObject,
     response_model_exclude_none=True,
 )
-async def list_jobs(
+def list_jobs(
     jobs: Jobs,
     who: Who,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -409,7 +409,7 @@ async def list_jobs(
     response_model=VideoGenerationJobObject,
     response_model_exclude_none=True,
 )
-async def get_job(job_id: JobId, jobs: Jobs, who: Who) -> Response:
+def get_job(job_id: JobId, jobs: Jobs, who: Who) -> Response:
     job = jobs.get(job_id, who, with_generations=True)
     failure = jobs.poll_failure(job)  # a scenario's `poll_errors`
     if failure is not None:
@@ -436,7 +436,7 @@ async def delete_job(job_id: JobId, jobs: Jobs, who: Who) -> Response:
     summary="Retrieve a video generation",
     response_model=VideoGenerationObject,
 )
-async def get_generation(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
+def get_generation(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
     job, generation = jobs.generation(generation_id, who)
     return JSONResponse(render_generation(job, generation))
 
@@ -453,7 +453,7 @@ async def get_generation(generation_id: GenerationId, jobs: Jobs, who: Who) -> R
     response_class=Response,
     responses={200: {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def generation_video(
+def generation_video(
     generation_id: GenerationId, jobs: Jobs, who: Who, quality: Literal["high", "low"] = "high"
 ) -> Response:
     variant = AssetVariant.VIDEO if quality == "high" else AssetVariant.VIDEO_LOW
@@ -470,7 +470,7 @@ async def generation_video(
     response_class=Response,
     responses={200: {"content": {"image/jpg": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def generation_thumbnail(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
+def generation_thumbnail(generation_id: GenerationId, jobs: Jobs, who: Who) -> Response:
     asset, path = jobs.generation_content(generation_id, who, AssetVariant.THUMBNAIL_JPEG)
     # The document names the type `image/jpg`; the bytes are a standard JPEG.
     return asset_response(asset, path, generation_id, media_type="image/jpg")

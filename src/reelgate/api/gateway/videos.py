@@ -256,7 +256,7 @@ async def list_videos(
     response_model=VideoGenerationResponse,
     responses=_ERRORS,
 )
-async def retrieve_video(video_id: VideoId, request: Request, jobs: Jobs, who: Who) -> Response:
+def retrieve_video(video_id: VideoId, request: Request, jobs: Jobs, who: Who) -> Response:
     job = _video(jobs, video_id, who)
     failure = jobs.poll_failure(job)  # a scenario's `poll_errors`
     if failure is not None:
@@ -295,7 +295,7 @@ async def delete_video(video_id: VideoId, jobs: Jobs, who: Who) -> Response:
         **_ERRORS,
     },
 )
-async def download_video(
+def download_video(
     video_id: VideoId,
     jobs: Jobs,
     who: Who,

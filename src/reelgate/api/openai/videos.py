@@ -42,6 +42,7 @@ from reelgate.api.parsing.webhook_target import RequestedWebhook
 from reelgate.api.server.body_docs import VARIANT_CONTENT_DOC, request_body_doc
 from reelgate.api.server.dependencies import Who, caller_of, job_service, settings
 from reelgate.api.server.envelopes import dialect_route
+from reelgate.api.server.job_reads import read_video
 from reelgate.api.short_way.poll_answers import PollAnswers
 from reelgate.config import Settings
 from reelgate.core.callers import Caller
@@ -272,7 +273,7 @@ async def create_video(
     response_model=VideoListObject,
     responses=_ERRORS,
 )
-async def list_videos(
+def list_videos(
     jobs: Jobs,
     config: Config,
     who: Who,
@@ -347,7 +348,7 @@ async def retrieve_video(video_id: str, request: Request) -> Response:
     # services are read from the app state directly, and the answer is rendered once per change
     # of the job (bench/bench_polling.py).
     state = request.app.state
-    job = state.jobs.get(video_id, caller_of(request))
+    job = await read_video(state.jobs, video_id, caller_of(request))
     failure = state.jobs.poll_failure(job)  # a scenario's `poll_errors`
     if failure is not None:
         return openai_poll_fault(failure)
@@ -385,18 +386,23 @@ async def delete_video(video_id: str, jobs: Jobs, who: Who) -> Response:
 async def video_content(
     video_id: str, jobs: Jobs, who: Who, variant: ContentVariant = "video"
 ) -> Response:
-    return _content(jobs, video_id, who, variant)
+    job = await read_video(jobs, video_id, who, with_generations=True)
+    return _content(jobs, video_id, who, variant, job)
 
 
 async def video_content_fast(video_id: str, request: Request) -> Response:
     """`video_content` for its short way (api/short_way/routes.py; ranged downloads are one
     request a MiB, bench/bench_download.py): the same answer, with the query read here."""
     variant = query_value(request, "variant", _CONTENT_VARIANTS, "video")
-    return _content(request.app.state.jobs, video_id, caller_of(request), variant)
+    jobs, who = request.app.state.jobs, caller_of(request)
+    job = await read_video(jobs, video_id, who, with_generations=True)
+    return _content(jobs, video_id, who, variant, job)
 
 
-def _content(jobs: JobService, video_id: str, who: Caller, variant: ContentVariant) -> Response:
-    asset, path = jobs.content(video_id, who, AssetVariant(variant))
+def _content(
+    jobs: JobService, video_id: str, who: Caller, variant: ContentVariant, job: Job | None = None
+) -> Response:
+    asset, path = jobs.content(video_id, who, AssetVariant(variant), job=job)
     suffix = "" if variant == "video" else f"-{variant}"
     return asset_response(asset, path, f"{video_id}{suffix}")
 
