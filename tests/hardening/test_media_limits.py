@@ -51,10 +51,12 @@ def http(server: ServerProcess) -> Iterator[httpx.Client]:
         yield client
 
 
-def mp4(width: int, height: int, frames: int, fps: int = 24) -> bytes:
+def mp4(
+    width: int, height: int, frames: int, fps: int = 24, container_format: str = "mp4"
+) -> bytes:
     """A black H.264 clip: a few KB whatever its size (what the attack sent)."""
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
+    with av.open(buffer, "w", format=container_format) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         black = av.VideoFrame.from_ndarray(np.zeros((height, width, 3), np.uint8), "rgb24")
@@ -141,6 +143,21 @@ def test_a_source_video_with_too_many_frames_is_refused(
         "invalid_video",
     )
     assert f"{VIDEO_FRAMES} frame" in message, message
+
+
+def test_frames_of_a_video_that_states_no_count_are_counted_only_past_the_limit(
+    http: httpx.Client, spec: SpecSchemas
+) -> None:
+    """Matroska records no frame count: reelgate counts packets, and stops one past the limit
+    instead of reading (or decoding) all of them."""
+    clip = mp4(16, 16, VIDEO_FRAMES * 20, fps=60, container_format="matroska")
+    answer = http.post(
+        "/v1/videos/edits",
+        data={"prompt": "Edited"},
+        files={"video": ("clip.mkv", clip, "video/x-matroska")},
+    )
+    message = openai_error(answer, spec, "video", "invalid_video")
+    assert f"has {VIDEO_FRAMES + 1} frames; the limit is {VIDEO_FRAMES}" in message, message
 
 
 def test_a_source_video_within_the_limits_is_accepted(http: httpx.Client) -> None:

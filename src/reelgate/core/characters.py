@@ -24,10 +24,10 @@ from reelgate.core.callers import Caller
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.ids import new_id
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.media_limits import check_source_video
+from reelgate.core.media_limits import probe_source_video
 from reelgate.core.models import CharacterSpec
 from reelgate.media.errors import InvalidMediaError
-from reelgate.media.probe import iter_frames, probe_video
+from reelgate.media.probe import iter_frames
 from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.client_files import CharacterRow, ClientFileStore
 
@@ -126,8 +126,7 @@ class CharacterService:
             with path.open("rb") as file:
                 if file.read(8)[4:8] != b"ftyp":
                     raise InvalidMediaError(f"'{upload.name}' is not an MP4 video")
-            info = probe_video(path)
-            check_source_video(info, self.settings, upload.shown)
+            info = probe_source_video(path, self.settings, upload.shown)
             middle, frame = max(info.frames, 1) // 2, None
             for number, decoded in enumerate(iter_frames(path, fit=(128, 128))):
                 frame = decoded

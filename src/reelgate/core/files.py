@@ -24,10 +24,9 @@ from reelgate.core.callers import Caller
 from reelgate.core.content import MediaSource
 from reelgate.core.errors import InvalidRequest, NotFound
 from reelgate.core.job_inputs import ClientFile
-from reelgate.core.media_limits import check_source_video
+from reelgate.core.media_limits import probe_source_video
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import decode_checked
-from reelgate.media.probe import probe_video
 from reelgate.store.blob_storage import BlobStorage
 from reelgate.store.client_files import ClientFileStore, FileRow
 
@@ -232,7 +231,7 @@ class FileService:
                 )
                 return image_type
             if _is_video(head):
-                check_source_video(probe_video(path), self.settings, upload.shown)
+                probe_source_video(path, self.settings, upload.shown)
                 return _VIDEO_TYPE
         except InvalidMediaError as exc:
             raise InvalidRequest(str(exc), param=upload.param, code="invalid_file") from exc

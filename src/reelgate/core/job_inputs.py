@@ -10,11 +10,11 @@ from typing import BinaryIO
 
 from reelgate.config import Settings
 from reelgate.core.errors import InvalidRequest
-from reelgate.core.media_limits import check_source_video
+from reelgate.core.media_limits import probe_source_video
 from reelgate.core.models import InpaintSpec, MediaKind, VideoSpec
 from reelgate.media.errors import InvalidMediaError
 from reelgate.media.images import load_image
-from reelgate.media.probe import VideoInfo, probe_video
+from reelgate.media.probe import VideoInfo
 from reelgate.store.blob_storage import BlobStorage
 
 _COPY_CHUNK = 1024 * 1024
@@ -141,8 +141,7 @@ class JobInputs:
                         )
                     out.write(chunk)
             try:
-                info = probe_video(path)
-                check_source_video(info, self.settings, upload.shown)
+                info = probe_source_video(path, self.settings, upload.shown)
             except InvalidMediaError as exc:
                 raise InvalidRequest(str(exc), param=upload.param, code="invalid_video") from exc
             return self.blobs.put_file(f"{input_prefix(job_id)}/{name}", path).key, info

@@ -10,10 +10,19 @@ number of pixels over all its inputs and its mask together.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from reelgate.config import Settings
 from reelgate.media.errors import InvalidMediaError
-from reelgate.media.probe import VideoInfo
+from reelgate.media.probe import VideoInfo, probe_video
+
+
+def probe_source_video(path: Path, settings: Settings, name: str) -> VideoInfo:
+    """A client's video described, then held to the limits below; frames are counted only up
+    to one past the limit, so a file that states no count costs at most that much reading."""
+    info = probe_video(path, count_limit=settings.max_source_video_frames + 1)
+    check_source_video(info, settings, name)
+    return info
 
 
 def check_source_video(info: VideoInfo, settings: Settings, name: str) -> None:

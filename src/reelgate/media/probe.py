@@ -31,11 +31,13 @@ class VideoInfo:
     pix_fmt: str
 
 
-def probe_video(path: Path) -> VideoInfo:
-    """Describe the first video stream of `path`, decoding at least one frame to prove it works.
+def probe_video(path: Path, *, count_limit: int | None = None) -> VideoInfo:
+    """Describe the first video stream of `path`, decoding one frame to prove it works.
 
-    The frame count comes from the container when it records one, otherwise from decoding the
-    whole stream (some formats, e.g. raw or fragmented streams, do not say).
+    The frame count comes from the container when it records one, otherwise from counting the
+    stream's packets without decoding them (some formats, e.g. raw or fragmented streams, do not
+    say), stopping at `count_limit`: a file that claims nothing cannot make a request count
+    millions of frames to learn that it has too many.
     """
     try:
         with av.open(str(path)) as container:
@@ -46,16 +48,11 @@ def probe_video(path: Path) -> VideoInfo:
                     "the file is not an MP4, QuickTime, WebM, Matroska, AVI or MPEG-TS video"
                 )
             stream = container.streams.video[0]
-            counted = 0
-            for _ in container.decode(stream):
-                counted += 1
-                if stream.frames:
-                    break  # decodable, and the container already knows the count
-            if counted == 0:
+            if next(iter(container.decode(stream)), None) is None:
                 raise InvalidMediaError("the video has no decodable frames")
-            frames = stream.frames or counted
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             fps = float(rate) if rate else 0.0
+            frames = stream.frames or _count_packets(path, count_limit)
             duration = _duration_seconds(container, stream, frames, fps)
             context = stream.codec_context
             return VideoInfo(
@@ -71,6 +68,19 @@ def probe_video(path: Path) -> VideoInfo:
         raise
     except (av.FFmpegError, OSError, ValueError) as error:
         raise InvalidMediaError(f"the file is not a decodable video ({_reason(error)})") from None
+
+
+def _count_packets(path: Path, limit: int | None) -> int:
+    """Frames of the first video stream, as packets read without decoding (one frame each),
+    at most `limit`."""
+    counted = 0
+    with av.open(str(path)) as container:
+        for packet in container.demux(container.streams.video[0]):
+            if packet.size:  # the demuxer's last, empty packet is no frame
+                counted += 1
+                if limit is not None and counted >= limit:
+                    break
+    return max(1, counted)
 
 
 def iter_frames(path: Path, *, fit: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
