@@ -56,6 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         # The model's name picks the images API's rules: DALL-E 2's sizes start at 256x256.
         "flux-dall-e-2": {"provider": "flux", "kind": "image"},
         "sdxl-dall-e-2": {"provider": "sdxl", "kind": "image"},
+        "flux-image": {"provider": "flux", "kind": "image"},  # GPT image rules: the image tool
     }
     routing = write_routing(tmp / "models.yaml", providers, models)
     # One worker: a job deleted mid-run must give it back for the next one to start.
@@ -206,6 +207,18 @@ def test_images_and_edits_through_the_sdk(server: Gateway):
         )
         picture = _decoded((edited.data or [])[0].b64_json)
         assert picture.size == (256, 256), model
+
+
+def test_the_responses_image_tool_draws_with_the_local_model(server: Gateway):
+    client = OpenAI(base_url=f"{server.server.base_url}/v1", api_key="x", max_retries=0)
+    response = client.responses.create(
+        model="gpt-4.1",
+        input="A lighthouse at dusk",
+        tools=[{"type": "image_generation", "model": "flux-image", "size": "1024x1024"}],
+    )
+    (call,) = [item for item in response.output if item.type == "image_generation_call"]
+    assert call.status == "completed"
+    assert _decoded(call.result).size == (1024, 1024)
 
 
 def test_deleting_a_running_job_frees_its_worker(server: Gateway):
