@@ -4,6 +4,7 @@ memory fails that job with a clear error while the provider goes on serving the 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,28 @@ def test_progress_rises_once_per_step(provider: DiffusersProvider, tmp_path: Pat
     steps = sorted(set(running))[:STEPS]
     assert steps == pytest.approx([90 * done / STEPS for done in range(1, STEPS + 1)])
     assert reports[0] == (0, Phase.PREPROCESSING) and reports[-1][0] == pytest.approx(100)
+
+
+def test_heartbeats_during_a_long_step_keep_the_progress_reached(
+    provider: DiffusersProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from reelgate.providers.local import runtime
+
+    monkeypatch.setattr(runtime, "HEARTBEAT_SECONDS", 0.02)
+    transformer = type(provider._pipeline().transformer)
+    original = transformer.forward
+
+    def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.1)  # a step several heartbeats long
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(transformer, "forward", slow)
+    reports: list[float] = []
+    provider.generate_video(
+        _task(), tmp_path, lambda value, phase=Phase.RUNNING: reports.append(value)
+    )
+    assert len(reports) > STEPS + 5, "heartbeats were sent between steps"
+    assert reports == sorted(reports), "a heartbeat never sets the progress back"
 
 
 def test_a_cancelled_job_stops_at_its_next_step(provider: DiffusersProvider, tmp_path: Path):

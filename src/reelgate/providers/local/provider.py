@@ -83,13 +83,16 @@ class DiffusersProvider:
 
         steps = kwargs["num_inference_steps"]
 
+        reached = [0.0]  # the progress last reported, repeated by the heartbeat
+
         def report(done: int, total: int) -> None:
+            reached[0] = _DENOISE_SHARE * done / max(1, total)
             if progress is not None:
-                progress(_DENOISE_SHARE * done / max(1, total), Phase.RUNNING)
+                progress(reached[0], Phase.RUNNING)
 
         def keep_alive() -> None:
             if progress is not None:
-                progress(0, Phase.RUNNING)  # the sink keeps the higher value it last wrote
+                progress(reached[0], Phase.RUNNING)  # the sink writes what it is given
 
         hooks = runtime.StepHooks(report, keep_alive, steps)
         try:

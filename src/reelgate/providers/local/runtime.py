@@ -78,6 +78,10 @@ def free_memory() -> None:
         torch.cuda.empty_cache()
 
 
+# How often a running call tells the job's sink it is alive (the sink writes at most every
+# third of a lease, so this only has to be shorter than that).
+HEARTBEAT_SECONDS = 5.0
+
 StepReport = Callable[[int, int], None]  # (steps done, steps in all)
 
 
@@ -104,11 +108,12 @@ class StepHooks:
         return tensors
 
     @contextmanager
-    def beating(self, every: float = 5.0) -> Iterator[None]:
+    def beating(self, every: float | None = None) -> Iterator[None]:
         stop = threading.Event()
+        interval = HEARTBEAT_SECONDS if every is None else every
 
         def beat() -> None:
-            while not stop.wait(every):
+            while not stop.wait(interval):
                 with self._lock:
                     try:
                         self._keep_alive()
