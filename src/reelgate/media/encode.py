@@ -22,7 +22,7 @@ from types import TracebackType
 
 import av
 import numpy as np
-from av.video.reformatter import ColorRange, Colorspace
+from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 DEFAULT_PRESET = "superfast"
 DEFAULT_CRF = 23
@@ -34,6 +34,34 @@ ENCODER_THREADS = 2
 # decoders convert back with the same matrix the encoder side used.
 _BT709 = 1
 _MPEG_RANGE = 1
+
+
+def yuv_frame(frame: np.ndarray) -> av.VideoFrame:
+    """An HxWx3 uint8 RGB frame as the encoder takes it: yuv420p, BT.709, limited range."""
+    rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+    return rgb.reformat(
+        format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+    )
+
+
+def scaled_yuv(frame: av.VideoFrame, width: int, height: int) -> av.VideoFrame:
+    """A yuv420p frame at another size, each output pixel the mean of the area it covers (no
+    aliasing): the low copy's frames, without a second conversion from RGB."""
+    return frame.reformat(width=width, height=height, interpolation=Interpolation.AREA)
+
+
+def rgb_at(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """A yuv420p frame from `yuv_frame` back as HxWx3 RGB at another size, area-averaged:
+    spritesheet tiles, in one small step of FFmpeg's scaler instead of resampling the RGB."""
+    small = frame.reformat(
+        width=width,
+        height=height,
+        format="rgb24",
+        src_colorspace=Colorspace.ITU709,
+        src_color_range=ColorRange.MPEG,
+        interpolation=Interpolation.AREA,
+    )
+    return small.to_ndarray()
 
 
 class Mp4Writer:
@@ -93,13 +121,21 @@ class Mp4Writer:
                 f"expected a {self.height}x{self.width}x3 uint8 frame, "
                 f"got {frame.shape} {frame.dtype}"
             )
-        rgb = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-        yuv = rgb.reformat(
-            format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
-        )
-        yuv.pts = self.frames_written
-        yuv.time_base = Fraction(1, self.fps)
-        self._container.mux(self._stream.encode(yuv))
+        self.write_yuv(yuv_frame(frame))
+
+    def write_yuv(self, frame: av.VideoFrame) -> None:
+        """Encode one frame already converted by `yuv_frame` or `scaled_yuv` (yuv420p, the
+        size given at construction): a caller writing several renditions converts once."""
+        if (frame.width, frame.height) != (self.width, self.height) or (
+            frame.format.name != "yuv420p"
+        ):
+            raise ValueError(
+                f"expected a {self.width}x{self.height} yuv420p frame, "
+                f"got {frame.width}x{frame.height} {frame.format.name}"
+            )
+        frame.pts = self.frames_written
+        frame.time_base = Fraction(1, self.fps)
+        self._container.mux(self._stream.encode(frame))
         self.frames_written += 1
 
     def close(self) -> Path:

@@ -63,8 +63,9 @@ def half_size(width: int, height: int) -> tuple[int, int]:
 
 def halve(frame: np.ndarray) -> np.ndarray:
     """`frame` at `half_size`, each pixel the rounded mean of a 2x2 block (a box filter: no
-    aliasing). Pillow's `reduce(2)` computes exactly that, about 3x faster than numpy here, and
-    the low copy halves every frame of every job."""
+    aliasing). Pillow's `reduce(2)` computes exactly that, about 3x faster than numpy here. For
+    decoded RGB frames (an upstream's video); frames reelgate encodes itself are scaled from
+    their yuv420p form (`media.encode.scaled_yuv`)."""
     height, width = frame.shape[:2]
     out_width, out_height = half_size(width, height)
     cropped = frame[: out_height * 2, : out_width * 2]
@@ -135,11 +136,22 @@ class SpritesheetBuilder:
         self._wanted = {index: k for k, index in enumerate(layout.frame_indices)}
         self._tiles: dict[int, Image.Image] = {}
 
+    def wants(self, index: int) -> bool:
+        """Whether frame `index` becomes a tile (then `add` it, or `offer` the frame)."""
+        return index in self._wanted
+
     def offer(self, index: int, frame: np.ndarray) -> None:
-        slot = self._wanted.get(index)
-        if slot is None:
+        if not self.wants(index):
             return
-        tile = shrink_to_long_side(frame, max(self.layout.tile_width, self.layout.tile_height))
+        self.add(index, shrink_to_long_side(frame, max(self.layout.tile_width,
+                                                       self.layout.tile_height)))  # fmt: skip
+
+    def add(self, index: int, tile: Image.Image | np.ndarray) -> None:
+        """Keep `tile` (a frame already made small, ideally at `tile_width` x `tile_height`)
+        as the tile of frame `index`."""
+        slot = self._wanted[index]
+        if isinstance(tile, np.ndarray):
+            tile = Image.fromarray(tile, "RGB")
         size = (self.layout.tile_width, self.layout.tile_height)
         if tile.size != size:
             tile = tile.resize(size, Image.Resampling.BILINEAR)

@@ -14,14 +14,16 @@ from types import TracebackType
 import numpy as np
 
 from reelgate.core.models import AssetVariant
-from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET, Mp4Writer
-from reelgate.media.thumbs import (
-    SpritesheetBuilder,
-    SpritesheetLayout,
-    half_size,
-    halve,
-    write_thumbnail,
+from reelgate.media.encode import (
+    DEFAULT_CRF,
+    DEFAULT_PRESET,
+    Mp4Writer,
+    rgb_at,
+    scaled_yuv,
+    yuv_frame,
 )
+from reelgate.media.encode_thread import EncoderThread
+from reelgate.media.thumbs import SpritesheetBuilder, SpritesheetLayout, half_size, write_thumbnail
 
 # The low-quality copy: half the size, and a higher CRF.
 LOW_CRF = 30
@@ -64,6 +66,8 @@ class VariantWriter:
         self._thumbnail: np.ndarray | None = None
         self._stack = contextlib.ExitStack()
         self._writers: tuple[Mp4Writer, Mp4Writer] | None = None
+        self._encoder: EncoderThread | None = None
+        self._frames_put = 0
         self.written: list[Path] = []
 
     def __enter__(self) -> VariantWriter:
@@ -89,17 +93,25 @@ class VariantWriter:
                     crf=LOW_CRF,
                 )
             )
+            self._encoder = opening.enter_context(EncoderThread((video, low)))
             self._stack = opening.pop_all()
         self._writers = (video, low)
         return self
 
     def write(self, frame: np.ndarray) -> None:
-        assert self._writers is not None, "used outside its `with` block"
+        assert self._writers is not None and self._encoder, "used outside its `with` block"
         video, low = self._writers
-        index = video.frames_written
-        video.write(frame)
-        low.write(halve(frame))
-        self._sprites.offer(index, frame)
+        index = self._frames_put
+        if frame.shape != (video.height, video.width, 3):
+            raise ValueError(f"expected a {video.height}x{video.width}x3 frame, got {frame.shape}")
+        # One conversion to the encoder's format; the low copy and the tiles are scaled from
+        # it by FFmpeg's scaler, not from the RGB frame by a second conversion.
+        yuv = yuv_frame(frame)
+        self._encoder.put((yuv, scaled_yuv(yuv, low.width, low.height)))
+        self._frames_put += 1
+        if self._sprites.wants(index):
+            layout = self._sprites.layout
+            self._sprites.add(index, rgb_at(yuv, layout.tile_width, layout.tile_height))
         if index == self.total // 3:
             self._thumbnail = frame.copy()
 
