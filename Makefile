@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 # What serving needs (reelgate and its dependencies), and that plus the test tools.
 SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.installed-stamp
-# The suites `make test-fast` leaves out: the browser, fuzzing, crash/kill and multi-process
-# runs, and the upstream provider fakes (each starts servers of its own).
-SLOW_SUITES := --ignore=tests/e2e --ignore=tests/fuzz --ignore=tests/hardening \
+# `make test-fast`: the unit and API tests, over two processes, without the suites that start
+# servers of their own (multi-process, durability, S3, the upstream provider fakes) and without
+# the tests marked slow. The browser, fuzz, hardening, keys, scenarios, docs and local-model
+# suites run in `make test` only.
+FAST_TESTS := tests/unit tests/api -m "not slow" -n 2 \
 	--ignore=tests/api/test_multiprocess.py --ignore=tests/api/test_content_and_durability.py \
 	--ignore=tests/api/test_s3_storage.py $(patsubst %,--ignore=%,$(wildcard tests/api/test_upstream_*.py))
 
@@ -43,9 +45,9 @@ test: $(STAMP) browser  ## lint, then the whole test suite (starts its own serve
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/pytest
 
-test-fast: $(STAMP)  ## lint, then unit and API tests without the slow suites (a few minutes)
+test-fast: $(STAMP)  ## lint, then the unit and API tests without the slow ones (under 3 minutes)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest $(SLOW_SUITES)
+	$(BIN)/pytest $(FAST_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

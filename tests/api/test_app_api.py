@@ -118,6 +118,7 @@ async def seed_example_main(base_url: str) -> None:
         print(f"Error: {e}")
 
 
+@pytest.mark.slow
 def test_the_seed_python_client_example_runs_unchanged(
     server: ServerProcess, http: httpx.Client, tmp_path: Path, monkeypatch, capsys
 ):

@@ -356,6 +356,7 @@ def test_azure_openai_style_videos_surface(server: ServerProcess, spec: SpecSche
 
 
 @pytest.mark.skipif(not (shutil.which("jq") and shutil.which("curl")), reason="needs curl and jq")
+@pytest.mark.slow
 def test_seed_001_curl_walkthrough_runs_unchanged(server: ServerProcess, tmp_path: Path):
     result = subprocess.run(
         ["bash", str(SCRIPTS / "seed001_video_steps.sh")],

@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.media_checks import decode_mp4, png_bytes
 from tests.server import ServerProcess
 
@@ -79,6 +81,7 @@ def test_generate_shows_live_progress_and_saves_every_variant(
         assert f"saved {name}" in text
 
 
+@pytest.mark.slow
 def test_generate_with_no_server_runs_in_process_with_the_same_bar(tmp_path: Path):
     reference = tmp_path / "ref.png"
     reference.write_bytes(png_bytes((200, 30, 30), (64, 48)))
@@ -96,6 +99,7 @@ def test_generate_with_no_server_runs_in_process_with_the_same_bar(tmp_path: Pat
     assert listed.returncode == 0 and "completed" in listed.stdout
 
 
+@pytest.mark.slow
 def test_jobs_commands_and_images(server: ServerProcess, tmp_path: Path):
     at = ["--server", server.base_url]
     made = run_plain(["generate", "A tin robot", "--seconds", "1", "--size", "256x256",

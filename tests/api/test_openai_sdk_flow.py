@@ -102,6 +102,7 @@ def test_remix_of_unfinished_video_is_refused(client: OpenAI):
     client.videos.delete(source.id)
 
 
+@pytest.mark.slow
 def test_edit_and_extend_a_stored_video(client: OpenAI):
     source = client.videos.create_and_poll(prompt="A paper boat", size="1280x720")
     edit = by_id(client, "/videos/edits", video={"id": source.id}, prompt="At night")
@@ -119,6 +120,7 @@ def test_edit_and_extend_a_stored_video(client: OpenAI):
     assert decoded.frames == 8 * 24 and (decoded.width, decoded.height) == (1280, 720)
 
 
+@pytest.mark.slow
 def test_edit_and_extend_an_uploaded_video(client: OpenAI):
     source = client.videos.create_and_poll(prompt="Clouds", size="720x1280")
     mp4 = client.videos.download_content(source.id).content
@@ -169,6 +171,7 @@ def test_deleting_a_running_video_stops_it(client: OpenAI, http: httpx.Client, s
     assert not (server.data_dir / "blobs" / "jobs" / video.id).exists()
 
 
+@pytest.mark.slow
 def test_same_request_renders_the_same_frames(client: OpenAI):
     first = client.videos.create_and_poll(prompt="Determinism", size="1280x720")
     second = client.videos.create_and_poll(prompt="Determinism", size="1280x720")
@@ -194,6 +197,7 @@ def test_unfinished_and_unknown_content_is_404(client: OpenAI, http: httpx.Clien
     assert http.post("/v1/videos/video_missing/remix", json={"prompt": "x"}).status_code == 404
 
 
+@pytest.mark.slow
 def test_failed_job_reports_error_object(client: OpenAI, http: httpx.Client, server):
     """A source deleted before its remix runs fails the remix with an error object."""
     source = client.videos.create_and_poll(prompt="Gone soon")
@@ -215,6 +219,7 @@ def test_first_frame_uses_reference_mean_not_black(client: OpenAI):
     assert first.std() > 10 and np.unique(first.reshape(-1, 3), axis=0).shape[0] > 50
 
 
+@pytest.mark.slow
 def test_status_and_progress_move_forward(client: OpenAI):
     video = client.videos.create(prompt="Progress", seconds="12", size="1280x720")
     seen: list[tuple[str, int]] = [(video.status, video.progress)]

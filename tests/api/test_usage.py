@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.server import ServerProcess
 
@@ -67,6 +68,7 @@ def test_usage_matches_the_jobs_made(tmp_path: Path):
         assert http.get("/api/usage", params={"since": "yesterday"}).status_code == 400
 
 
+@pytest.mark.slow
 def test_the_routing_files_prices_tier_by_resolution_and_image_size(tmp_path: Path):
     routing = tmp_path / "models.yaml"
     routing.write_text(

@@ -93,6 +93,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_completion_and_failure_are_signed_retried_and_logged(tmp_path: Path, receiver: Receiver):
     receiver.plan = lambda number: 500 if number <= 2 else 200  # the first two attempts fail
     with (
@@ -133,6 +134,7 @@ def test_completion_and_failure_are_signed_retried_and_logged(tmp_path: Path, re
         assert http.get("/api/webhooks/deliveries/nope").status_code == 404
 
 
+@pytest.mark.slow
 def test_delivery_resumes_after_a_restart(tmp_path: Path, receiver: Receiver):
     receiver.plan = lambda _number: 503  # down for now
     server = ServerProcess(tmp_path / "data", env=ENV)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from email.utils import formatdate
 from pathlib import Path
 
@@ -141,6 +142,13 @@ def test_a_range_not_in_the_page_cache_is_read_in_a_thread(
     start, end = wanted
     _forget(media, *forgotten)
     if cached_reads._NOWAIT is not None:
+        # The kernel may keep pages it still holds in another CPU's batch (likelier when other
+        # processes load the machine): ask again, a bounded number of times.
+        for _ in range(50):
+            if cached_reads._read_if_cached(media, start, end) is None:
+                break
+            time.sleep(0.02)
+            _forget(media, *forgotten)
         assert cached_reads._read_if_cached(media, start, end) is None
     assert asyncio.run(cached_reads.read_range(media, start, end)) == data[start:end]
     # Now cached: read on the event loop, no thread.
