@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from reelgate.core.ids import new_job_id
 from reelgate.core.models import Job, JobKind, JobStatus, Phase, VideoSpec
@@ -84,3 +84,19 @@ def test_the_gateway_lists_jobs_by_the_provider_they_are_known_by(store: JobStor
         listed = set(page(store, limit=10, descending=True, named_provider=name)[0])
         assert listed == {job.id for job in made.values() if job.named_provider == name}, name
     assert len(page(store, limit=10, descending=True, named_provider="openai")[0]) == 2
+
+
+def test_a_read_survives_the_server_dropping_its_connection(store: JobStore):
+    """Point reads skip the ping before use (PostgreSQL): a pooled connection the server has
+    closed fails its query, and the read runs once more on a fresh one."""
+    (job_id,) = add_jobs(store, 1)
+    assert store.get_job(job_id) is not None  # a pooled read connection now exists
+    if store.engine.dialect.name == "postgresql":
+        pooled = store._point_reads.raw_connection()  # the connection the next read takes
+        pid = pooled.driver_connection.info.backend_pid
+        pooled.close()
+        with store.engine.begin() as conn:
+            ended = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            assert ended.scalar() is True
+    job = store.get_job(job_id)
+    assert job is not None and job.id == job_id

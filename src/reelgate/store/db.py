@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import DBAPIError
 
 from reelgate.core.models import (
     Asset,
@@ -35,6 +36,7 @@ from reelgate.core.models import (
 )
 from reelgate.core.quotas import Admission
 from reelgate.core.usage import usage_tier
+from reelgate.store.engine import is_dropped_connection, point_read_engine
 from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
 from reelgate.store.job_rows import (
     INSERT_JOB,
@@ -63,6 +65,7 @@ class JobStore:
         self.timing_observers: list[Callable[[JobTiming], None]] = []
         # Status polls read one job again and again: served from memory until any commit.
         self._recent = RecentJobs.for_engine(engine)
+        self._point_reads = point_read_engine(engine)
 
     def _observe(self, event: str, row: RowMapping, completed_at: float | None = None) -> None:
         timing = JobTiming(
@@ -78,6 +81,8 @@ class JobStore:
     def close(self) -> None:
         if self._recent is not None:
             self._recent.close()
+        if self._point_reads is not self.engine:
+            self._point_reads.dispose()
         self.engine.dispose()
 
     # -- reads ---------------------------------------------------------------------------------
@@ -101,12 +106,31 @@ class JobStore:
         return job
 
     def _read_job(self, job_id: str, *, with_generations: bool) -> Job | None:
+        if not with_generations:
+            row = self._read_job_row(job_id)
+            return None if row is None else job_from_row(row, [])
+        # The job and its generations from one snapshot (a transaction): never a completed job
+        # without its outputs.
         with self.engine.connect() as conn:
             row = conn.execute(JOB_BY_ID, {"job_id": job_id}).mappings().first()
             if row is None:
                 return None
-            gens = self._generations(conn, [job_id]).get(job_id, []) if with_generations else []
+            gens = self._generations(conn, [job_id]).get(job_id, [])
             return job_from_row(row, gens)
+
+    def _read_job_row(self, job_id: str) -> RowMapping | None:
+        """One row, one statement, one round trip (`point_read_engine`); once more on a fresh
+        connection when the one taken from the pool had been dropped by the server."""
+        try:
+            return self._select_job_row(job_id)
+        except DBAPIError as exc:
+            if not is_dropped_connection(exc):
+                raise
+        return self._select_job_row(job_id)
+
+    def _select_job_row(self, job_id: str) -> RowMapping | None:
+        with self._point_reads.connect() as conn:
+            return conn.execute(JOB_BY_ID, {"job_id": job_id}).mappings().first()
 
     def list_jobs(
         self,
