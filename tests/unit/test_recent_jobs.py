@@ -1,5 +1,6 @@
-"""Jobs served from memory (store/recent_jobs.py) are never older than the database: any commit,
-from this process or another, is seen at the next read."""
+"""Jobs served from memory (store/recent_jobs.py) are never older than the database: a commit
+to a job, from this process or another, is seen at the next read of it, and commits to other
+jobs leave it cached."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import pytest
 from sqlalchemy import Engine
 
 from reelgate.core.ids import new_job_id
-from reelgate.core.models import Generation, Job, JobStatus, Phase, VideoSpec
+from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobStatus, Phase, VideoSpec
 from reelgate.store.db import JobStore
 from reelgate.store.engine import sqlite_engine
 from reelgate.store.recent_jobs import RecentJobs
+from reelgate.store.retention import RetentionStore
+
+KEPT = 10_000  # the newest change-log entries the triggers of migration 0009 keep
 
 
 @pytest.fixture
@@ -43,16 +47,63 @@ def test_every_change_is_seen_at_the_next_read(store: JobStore):
     assert store.get_job(job_id) is None
 
 
-def test_reads_between_commits_come_from_memory(tmp_path: Path):
+def sqlite_store(tmp_path: Path) -> JobStore:
     store = JobStore(sqlite_engine(tmp_path / "jobs.sqlite3"))
     store.create_schema()
-    job_id = add_job(store)
+    return store
+
+
+def raw_update(store: JobStore, sql: str, *params: object) -> None:
+    """A commit from a connection the store does not know of (another process, say)."""
+    with sqlite3.connect(store.engine.url.database) as other:  # type: ignore[arg-type]
+        other.execute(sql, params)
+
+
+def test_only_the_job_that_changed_leaves_memory(tmp_path: Path):
+    store = sqlite_store(tmp_path)
+    job_id, other = add_job(store), add_job(store)
     first = store.get_job(job_id)
     assert store.get_job(job_id) is first
-    other = add_job(store)  # any commit empties the cache, not only one to this job
-    assert store.get_job(job_id) is not first
-    assert store.get_job(job_id) == first
-    assert store.get_job(other) is not None
+    # Another job's progress and heartbeats (a worker rendering it) leave this one cached.
+    for progress in (10, 20, 30):
+        raw_update(store, "UPDATE jobs SET progress = ? WHERE id = ?", progress, other)
+        assert store.get_job(job_id) is first
+        assert store.get_job(other).progress == progress  # type: ignore[union-attr]
+    raw_update(store, "UPDATE jobs SET progress = 5 WHERE id = ?", job_id)
+    changed = store.get_job(job_id)
+    assert changed is not first and changed.progress == 5  # type: ignore[union-attr]
+    store.close()
+
+
+def test_forgetting_a_jobs_files_is_a_change_to_it(tmp_path: Path):
+    store = sqlite_store(tmp_path)
+    job_id = add_job(store)
+    store.claim_job("w", 2000, 60)
+    asset = Asset(variant=AssetVariant.VIDEO, media_type="video/mp4", size=1, sha256="0" * 64,
+                  blob_key="k")  # fmt: skip
+    produced = Generation(id="gen_1", job_id=job_id, index=0, width=64, height=64, seconds=1.0,
+                          assets={AssetVariant.VIDEO: asset})  # fmt: skip
+    assert store.complete_job(job_id, "w", 2001, [produced])
+    cached = store.get_job(job_id, with_generations=True)
+    assert cached is not None and cached.generations[0].assets
+    assert store.get_job(job_id, with_generations=True) is cached
+    assert RetentionStore(store.engine).drop_assets(job_id) == 1
+    after = store.get_job(job_id, with_generations=True)
+    assert after is not None and after.generations[0].assets == {}
+    store.close()
+
+
+def test_a_reader_that_fell_behind_the_kept_log_forgets_everything(tmp_path: Path):
+    store = sqlite_store(tmp_path)
+    job_id, other = add_job(store), add_job(store)
+    first = store.get_job(job_id)
+    assert store.get_job(job_id) is first
+    with sqlite3.connect(store.engine.url.database) as busy:  # type: ignore[arg-type]
+        for progress in range(KEPT + 5):  # more changes than the log keeps, in one commit
+            busy.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress % 100, other))
+    again = store.get_job(job_id)
+    assert again is not first and again == first
+    assert store.get_job(job_id) is again  # and caches again from there
     store.close()
 
 

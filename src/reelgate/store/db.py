@@ -20,7 +20,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import DBAPIError
 
 from reelgate.core.models import (
     Asset,
@@ -36,7 +35,6 @@ from reelgate.core.models import (
 )
 from reelgate.core.quotas import Admission
 from reelgate.core.usage import usage_tier
-from reelgate.store.engine import is_dropped_connection, point_read_engine
 from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
 from reelgate.store.job_rows import (
     INSERT_JOB,
@@ -49,6 +47,7 @@ from reelgate.store.job_rows import (
     state_condition,
 )
 from reelgate.store.migrate import upgrade
+from reelgate.store.point_reads import first_row, point_read_engine
 from reelgate.store.quotas import owner_usage, take_owners_turn
 from reelgate.store.recent_jobs import RecentJobs
 from reelgate.store.retry import retrying_store
@@ -107,7 +106,7 @@ class JobStore:
 
     def _read_job(self, job_id: str, *, with_generations: bool) -> Job | None:
         if not with_generations:
-            row = self._read_job_row(job_id)
+            row = first_row(self._point_reads, JOB_BY_ID, {"job_id": job_id})
             return None if row is None else job_from_row(row, [])
         # The job and its generations from one snapshot (a transaction): never a completed job
         # without its outputs.
@@ -117,20 +116,6 @@ class JobStore:
                 return None
             gens = self._generations(conn, [job_id]).get(job_id, [])
             return job_from_row(row, gens)
-
-    def _read_job_row(self, job_id: str) -> RowMapping | None:
-        """One row, one statement, one round trip (`point_read_engine`); once more on a fresh
-        connection when the one taken from the pool had been dropped by the server."""
-        try:
-            return self._select_job_row(job_id)
-        except DBAPIError as exc:
-            if not is_dropped_connection(exc):
-                raise
-        return self._select_job_row(job_id)
-
-    def _select_job_row(self, job_id: str) -> RowMapping | None:
-        with self._point_reads.connect() as conn:
-            return conn.execute(JOB_BY_ID, {"job_id": job_id}).mappings().first()
 
     def list_jobs(
         self,

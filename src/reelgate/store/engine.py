@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -47,24 +46,3 @@ def make_engine(url: str) -> Engine:
 
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
-
-
-def point_read_engine(engine: Engine) -> Engine:
-    """An engine for the one-row reads of hot paths (a status poll's job), costing one round
-    trip each on PostgreSQL instead of four: autocommit (no BEGIN, and no ROLLBACK when the
-    connection goes back to the pool) and no ping before use. A connection the server has
-    dropped then fails its query instead of the ping, and the caller reads once more
-    (`is_dropped_connection`). SQLite's engine is returned as it is: it has no round trips."""
-    if not is_postgresql(engine):
-        return engine
-    # A pool of its own, connecting exactly as the engine's does (its connect arguments too),
-    # but without the ping: the one setting of `recreate()`'s copy that must differ.
-    pool = engine.pool.recreate()
-    pool._pre_ping = False
-    return create_engine(engine.url, pool=pool, isolation_level="AUTOCOMMIT")
-
-
-def is_dropped_connection(exc: DBAPIError) -> bool:
-    """The query failed because the connection was gone (SQLAlchemy has already thrown it and
-    the pool's older connections away): a read may simply run again."""
-    return bool(exc.connection_invalidated)

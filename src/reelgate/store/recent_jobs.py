@@ -1,9 +1,11 @@
-"""Jobs read by id, handed out again without a query until the SQLite database changes.
+"""Jobs read by id, handed out again without a query until that job changes (SQLite).
 
 Status polling reads the same job over and over, and the query (pool checkout, execution, the
 reset on return) is most of its cost. SQLite answers in microseconds whether any connection, of
-this process or another, committed since it last asked (`PRAGMA data_version`), so every cached
-job is dropped at the first commit anywhere: a cached job is never older than the database.
+this process or another, committed since it last asked (`PRAGMA data_version`); only then is
+the change log (`job_changes`, written by triggers: migration 0009) read for the jobs that
+changed, and only those are dropped. So a worker writing its job's progress evicts that job
+alone, and a cached job is never older than the database's last commit to it.
 PostgreSQL has no such cheap question; there every read is a query (`for_engine` returns None).
 """
 
@@ -17,6 +19,12 @@ from sqlalchemy import Engine
 from reelgate.core.models import Job
 
 _CAPACITY = 10_000
+_CHANGES_SINCE = "SELECT seq, job_id FROM job_changes WHERE seq > ? ORDER BY seq"
+_OLDEST_AND_NEWEST = "SELECT min(seq), max(seq) FROM job_changes"
+
+# What `get` hands to `keep`: the change-log position the read started after (None: keep
+# nothing, SQLite could not say).
+Token = int | None
 
 
 class RecentJobs:
@@ -25,7 +33,10 @@ class RecentJobs:
         self._capacity = capacity
         self._lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None  # opened at first use, only asks
-        self._version: int | None = None
+        self._version: int | None = None  # data_version when the log was last read
+        self._seen: int | None = None  # the newest change-log entry taken into account
+        self._forgot_all_at = -1  # reads that started before this position are not kept
+        self._changed: dict[str, int] = {}  # job id -> its newest change-log entry seen
         self._jobs: dict[tuple[str, bool], Job] = {}  # by (id, with its generations)
 
     @classmethod
@@ -35,20 +46,22 @@ class RecentJobs:
             return None
         return cls(database)
 
-    def get(self, job_id: str, with_generations: bool) -> tuple[Job | None, int | None]:
-        """The cached job, or None (read it, then `keep` it with the version returned here)."""
+    def get(self, job_id: str, with_generations: bool) -> tuple[Job | None, Token]:
+        """The cached job, or None (read it, then `keep` it with the token returned here)."""
         with self._lock:
-            version = self._database_version()
-            return self._jobs.get((job_id, with_generations)), version
+            token = self._catch_up()
+            return self._jobs.get((job_id, with_generations)), token
 
-    def keep(self, job: Job, version: int | None, with_generations: bool) -> None:
-        """Cache `job`, read after `get` returned `version`, unless the database changed since
-        (then the read may predate a commit that nobody has checked for yet)."""
+    def keep(self, job: Job, token: Token, with_generations: bool) -> None:
+        """Cache `job`, read after `get` returned `token`, unless the job changed since (then
+        the read may predate that change)."""
         with self._lock:
-            if version is None or version != self._version:
+            if token is None or self._catch_up() is None or token < self._forgot_all_at:
+                return
+            if self._changed.get(job.id, -1) > token:
                 return
             if len(self._jobs) >= self._capacity:
-                self._jobs.clear()
+                self._forget_all()
             self._jobs[(job.id, with_generations)] = job
 
     def close(self) -> None:
@@ -58,21 +71,44 @@ class RecentJobs:
                 self._watch = None
             self._jobs.clear()
 
-    def _database_version(self) -> int | None:
-        """Changes whenever another connection commits; the cache is emptied when it does.
-        None when SQLite could not say (busy, closed): then nothing is served or kept."""
+    def _catch_up(self) -> Token:
+        """Drop the jobs that changed since the last look; the change-log position now. None
+        when SQLite could not say (busy, closed): then nothing is served or kept."""
         try:
             if self._watch is None:
                 self._watch = sqlite3.connect(
                     self._path, check_same_thread=False, isolation_level=None
                 )
-            # fetchall steps the statement to its end, so no read transaction stays open.
+            # fetchall steps each statement to its end, so no read transaction stays open.
             version: int = self._watch.execute("PRAGMA data_version").fetchall()[0][0]
+            if version != self._version or self._seen is None:
+                self._read_changes()
+                self._version = version
         except sqlite3.Error:
-            self._jobs.clear()
-            self._version = None
+            self._forget_all()
+            self._version = self._seen = None
             return None
-        if version != self._version:
-            self._jobs.clear()
-            self._version = version
-        return version
+        return self._seen
+
+    def _read_changes(self) -> None:
+        assert self._watch is not None
+        oldest, newest = self._watch.execute(_OLDEST_AND_NEWEST).fetchall()[0]
+        if self._seen is None or (oldest is not None and oldest > self._seen + 1):
+            # First look, or entries were trimmed before this process saw them.
+            self._forget_all()
+            self._seen = newest or 0
+            self._forgot_all_at = self._seen
+            return
+        for seq, job_id in self._watch.execute(_CHANGES_SINCE, (self._seen,)).fetchall():
+            self._jobs.pop((job_id, False), None)
+            self._jobs.pop((job_id, True), None)
+            self._changed[job_id] = seq
+            self._seen = seq
+        if len(self._changed) > self._capacity:
+            self._forget_all()
+
+    def _forget_all(self) -> None:
+        self._jobs.clear()
+        self._changed.clear()
+        if self._seen is not None:
+            self._forgot_all_at = self._seen

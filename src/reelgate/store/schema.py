@@ -49,6 +49,16 @@ jobs = Table(
     Index("ix_jobs_expires_at", "expires_at"),  # the retention sweep (0004)
 )
 
+# Which jobs changed, in commit order: written by SQLite triggers on jobs and assets (migration
+# 0009), read by the status-poll cache (store/recent_jobs.py) to drop only those jobs.
+job_changes = Table(
+    "job_changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(64), nullable=False),
+    sqlite_autoincrement=True,
+)
+
 generations = Table(
     "generations",
     metadata,

@@ -2,7 +2,7 @@
 
 Pollers ask for the same job thousands of times between two changes, and rendering it (the dict,
 the JSON, the response headers) costs as much as the rest of the request. The store hands out the
-very same frozen `Job` object until the database changes (store/recent_jobs.py), so an answer
+very same frozen `Job` object until that job changes (store/recent_jobs.py), so an answer
 rendered from that object is still right while the object is: identity decides, not equality,
 and costs nothing to check. The renderer must depend on the job and the settings alone.
 """
