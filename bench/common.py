@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -52,6 +55,62 @@ def record(row: Row) -> None:
 
 def verdict(met: bool) -> str:
     return "met" if met else "missed"
+
+
+# -- A against B, alternating ----------------------------------------------------------------
+
+# A run whose per-round ratios spread wider than this (max / min) gives no verdict: the machine
+# was too busy for the figures to mean anything.
+NOISY_SPREAD = 1.35
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per-round ratios of a candidate against its baseline, both run in every round."""
+
+    ratios: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> float:
+        return max(self.ratios) / min(self.ratios) if min(self.ratios) > 0 else math.inf
+
+    def summary(self, digits: int = 2) -> str:
+        """`median (min-max)`, as the table shows it."""
+        low, high = min(self.ratios), max(self.ratios)
+        return f"{self.median:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+    def verdict(self, met: Callable[[float], bool]) -> str:
+        """met / missed on the median, or `noisy` when the rounds disagree too much."""
+        if self.spread > NOISY_SPREAD:
+            return f"noisy (spread {self.spread:.2f}x)"
+        return verdict(met(self.median))
+
+
+def alternate(
+    rounds: int,
+    baseline: Callable[[], T],
+    candidate: Callable[[], T],
+    ratio: Callable[[T, T], float],
+) -> tuple[Comparison, list[T], list[T]]:
+    """Run both `rounds` times, swapping which goes first each round (so a drift of the machine
+    weighs on both alike); the ratio of each round, and every measurement of each side."""
+    baselines: list[T] = []
+    candidates: list[T] = []
+    for number in range(rounds):
+        if number % 2 == 0:
+            baselines.append(baseline())
+            candidates.append(candidate())
+        else:
+            candidates.append(candidate())
+            baselines.append(baseline())
+    ratios = tuple(ratio(c, b) for c, b in zip(candidates, baselines, strict=True))
+    return Comparison(ratios), baselines, candidates
 
 
 def skipped(bench: str, measure: str, reason: str) -> None:

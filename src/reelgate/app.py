@@ -51,6 +51,7 @@ from reelgate.scenarios.choice import Scenarios
 from reelgate.scenarios.rules import load_rules
 from reelgate.store.client_files import ClientFileStore
 from reelgate.store.connect import open_store
+from reelgate.store.engine import is_postgresql
 from reelgate.store.idempotency import IdempotencyStore
 from reelgate.store.keys import KeyStore
 from reelgate.store.notices import notices_for
@@ -100,9 +101,15 @@ def create_app(
             on_attempt=app_metrics.observe_webhook_attempt,
         )
 
+        # The sender wakes when this process stores a webhook event; on PostgreSQL also when a
+        # job changes anywhere (a worker process may have stored one), and every IDLE_WAIT s.
+        store.delivery_observers.append(deliveries.wake)
+        remote_finishes = is_postgresql(store.engine)
+
         def job_changed(job_id: str) -> None:
             events.publish(job_id)
-            deliveries.wake()  # a job that just finished may have a webhook event to send
+            if remote_finishes:
+                deliveries.wake()
 
         # Notices reach this process's listeners, and every process's on PostgreSQL.
         notices = notices_for(store.engine, on_change=job_changed, on_queued=lambda: pool.wake())

@@ -13,7 +13,8 @@ from reelgate.core.deliveries import Attempt
 from reelgate.core.ids import new_generation_id, new_job_id
 from reelgate.core.models import Generation, Job, JobError, JobStatus, VideoSpec
 from reelgate.runner.deliveries import DeliveryLoop
-from reelgate.store.db import JobStore, JobTiming
+from reelgate.store.db import JobStore
+from reelgate.store.job_final import JobTiming
 from reelgate.store.webhooks import WebhookStore
 
 HOOK = "https://hooks.example.com/reelgate"
@@ -122,6 +123,30 @@ def test_timings_reach_observers_after_commit(stores):
         ("completed", 100.0, 101.0, 110.0),
     ]
     assert JobStatus.COMPLETED.finished
+
+
+def test_the_sender_is_woken_only_by_a_stored_event(stores):
+    """Progress, claims and finishes without a webhook store nothing to send: no wake-up."""
+    jobs, _ = stores
+    wakes: list[None] = []
+    jobs.delivery_observers.append(lambda: wakes.append(None))
+    silent = running_job(jobs, None)
+    jobs.heartbeat(silent, "w1", lease_until=200.0, progress=50)
+    jobs.complete_job(silent, "w1", 110.0, produced(silent))
+    assert wakes == []
+    hooked = running_job(jobs, HOOK)
+    assert wakes == []
+    jobs.complete_job(hooked, "w1", 111.0, produced(hooked))
+    assert len(wakes) == 1
+    failed = running_job(jobs, HOOK)
+    jobs.fail_job(failed, 112.0, JobError(code="internal_error", message="x"), "w1")
+    assert len(wakes) == 2
+    refused = Job(id=new_job_id(), model="m", provider="preview", created_at=113.0,
+                  spec=VideoSpec(prompt="p", width=64, height=64, seconds=2), webhook=HOOK,
+                  status=JobStatus.FAILED,
+                  error=JobError(code="moderation_blocked", message="x"))  # fmt: skip
+    jobs.insert_job(refused)  # refused at creation: final at birth, with its event
+    assert len(wakes) == 3
 
 
 class CountingStore(WebhookStore):

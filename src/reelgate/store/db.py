@@ -6,7 +6,7 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -19,7 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from reelgate.core.models import (
     Asset,
@@ -35,7 +35,7 @@ from reelgate.core.models import (
 )
 from reelgate.core.quotas import Admission
 from reelgate.core.usage import usage_tier
-from reelgate.store.job_final import FINISHED_COLUMNS, JobTiming, on_final
+from reelgate.store.job_final import FINISHED_COLUMNS, FinishObservers, on_final
 from reelgate.store.job_rows import (
     INSERT_JOB,
     JOB_BY_ID,
@@ -60,18 +60,12 @@ from reelgate.store.usage import count_usage
 class JobStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Told of claims and finishes after commit (this process's metrics); must not raise.
-        self.timing_observers: list[Callable[[JobTiming], None]] = []
-        # Status polls read one job again and again: served from memory until any commit.
+        self._observers = FinishObservers()
+        self.timing_observers = self._observers.timings  # claims and finishes (metrics)
+        self.delivery_observers = self._observers.deliveries  # stored webhook events
+        # Status polls read one job again and again: served from memory until it changes.
         self._recent = RecentJobs.for_engine(engine)
         self._point_reads = point_read_engine(engine)
-
-    def _observe(self, event: str, row: RowMapping, completed_at: float | None = None) -> None:
-        timing = JobTiming(
-            event, row["provider"], row["created_at"], row["started_at"], completed_at
-        )
-        for observer in self.timing_observers:
-            observer(timing)
 
     def create_schema(self) -> None:
         """Bring the schema to the current revision (migrations; for tests and first starts)."""
@@ -226,6 +220,7 @@ class JobStore:
         `admission`, the owner's limits are checked in it too, one create of the owner at a
         time, after the claim (a twin of a job that took the last slot gets that job back)."""
         owner = job.owner if admission is not None else None
+        stored_event = False
         with self.engine.begin() as conn:
             if owner is not None:
                 take_owners_turn(conn, owner)
@@ -243,7 +238,10 @@ class JobStore:
                     "kind": job.kind.value,
                     "spec": job.spec.model_dump_json(),
                 }
-                on_final(conn, {**row, "webhook_url": job.webhook}, job.status, job.created_at)
+                final_row = {**row, "webhook_url": job.webhook}
+                stored_event = on_final(conn, final_row, job.status, job.created_at)
+        if stored_event:
+            self._observers.event_stored()
 
     def insert_finished_job(
         self,
@@ -329,7 +327,7 @@ class JobStore:
             row = conn.execute(statement).mappings().first()
         if row is None:
             return None
-        self._observe("claimed", row)
+        self._observers.tell("claimed", row)
         return job_from_row(row)
 
     def heartbeat(
@@ -427,8 +425,8 @@ class JobStore:
             conn.execute(delete(generations).where(generations.c.job_id == job_id))
             insert_generations(conn, job_id, produced)
             seconds = sum(g.seconds for g in produced)
-            on_final(conn, finished, JobStatus.COMPLETED, now, video_seconds=seconds)
-        self._observe("completed", finished, now)
+            stored = on_final(conn, finished, JobStatus.COMPLETED, now, video_seconds=seconds)
+        self._observers.tell("completed", finished, now, stored_event=stored)
         return True
 
     def release_job(self, job_id: str, worker_id: str) -> bool:
@@ -479,8 +477,8 @@ class JobStore:
             )
             if failed is None:
                 return False
-            on_final(conn, failed, status, now)
-        self._observe("failed", failed, now)
+            stored = on_final(conn, failed, status, now)
+        self._observers.tell("failed", failed, now, stored_event=stored)
         return True
 
     @staticmethod

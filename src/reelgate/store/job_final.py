@@ -3,7 +3,7 @@ webhook event; and what metrics are told after it commits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,32 @@ class JobTiming:
     completed_at: float | None
 
 
+class FinishObservers:
+    """Who is told, after the transaction commits, that a job was claimed or finished (this
+    process's metrics) and that a webhook event was stored (the sender, which then wakes).
+    Observers must not raise."""
+
+    def __init__(self) -> None:
+        self.timings: list[Callable[[JobTiming], None]] = []
+        self.deliveries: list[Callable[[], None]] = []
+
+    def tell(
+        self, event: str, row: Mapping[str, Any], completed_at: float | None = None,
+        *, stored_event: bool = False,
+    ) -> None:  # fmt: skip
+        timing = JobTiming(
+            event, row["provider"], row["created_at"], row["started_at"], completed_at
+        )
+        for observer in self.timings:
+            observer(timing)
+        if stored_event:
+            self.event_stored()
+
+    def event_stored(self) -> None:
+        for observer in self.deliveries:
+            observer()
+
+
 # What a finishing UPDATE returns, for usage, webhooks and timings.
 FINISHED_COLUMNS = (
     jobs.c.id, jobs.c.owner, jobs.c.kind, jobs.c.model, jobs.c.provider, jobs.c.webhook_url,
@@ -45,8 +71,9 @@ def on_final(
     status: JobStatus,
     now: float,
     video_seconds: float = 0.0,
-) -> None:
-    """In the transaction that makes a job final: count it and store its webhook event."""
+) -> bool:
+    """In the transaction that makes a job final: count it and store its webhook event;
+    whether an event was stored (the webhook sender has something to send once this commits)."""
     failed = status is not JobStatus.COMPLETED
     count_usage(
         conn,
@@ -58,7 +85,7 @@ def on_final(
         video_seconds=video_seconds,
     )
     if row["webhook_url"] and row["kind"] == JobKind.VIDEO.value:
-        enqueue_delivery(
+        return enqueue_delivery(
             conn,
             job_id=row["id"],
             owner=row["owner"],
@@ -66,3 +93,4 @@ def on_final(
             event_type=EVENT_TYPES[status],
             now=now,
         )
+    return False

@@ -26,15 +26,16 @@ def _delivery(row: RowMapping) -> Delivery:
 
 def enqueue_delivery(
     conn: Connection, *, job_id: str, owner: str | None, url: str, event_type: str, now: float
-) -> None:
-    """Store the event for `job_id` unless one of that type exists already (idempotent)."""
+) -> bool:
+    """Store the event for `job_id` unless one of that type exists already (idempotent);
+    whether it was stored now."""
     exists = conn.execute(
         select(webhook_deliveries.c.id).where(
             webhook_deliveries.c.job_id == job_id, webhook_deliveries.c.event_type == event_type
         )
     ).first()
     if exists is not None:
-        return
+        return False
     event_id = new_event_id()
     conn.execute(
         insert(webhook_deliveries).values(
@@ -50,6 +51,7 @@ def enqueue_delivery(
             next_attempt_at=now,
         )
     )
+    return True
 
 
 @retrying_store  # one transaction a method: a lock conflict runs it again
