@@ -30,7 +30,8 @@ BENCHES = {
     "gateway": "bench_gateway.py",
     "download": "bench_download.py",
     "memory": "bench_sse_memory.py",
-    "preview": "bench_preview.py",
+    "preview": "bench_preview_job.py",
+    "startup": "bench_startup.py",
     "scale": "bench_scale.py",
     "local": "bench_local.py",
 }
