@@ -111,8 +111,14 @@ def create_app(
             if remote_finishes:
                 deliveries.wake()
 
-        # Notices reach this process's listeners, and every process's on PostgreSQL.
-        notices = notices_for(store.engine, on_change=job_changed, on_queued=lambda: pool.wake())
+        # Notices reach this process's listeners, and every process's on PostgreSQL; there they
+        # also say which job rows changed, for the poll cache.
+        notices = notices_for(
+            store.engine,
+            on_change=job_changed,
+            on_queued=lambda: pool.wake(),
+            rows=store.row_changes,
+        )
         pool = WorkerPool(store, blobs, registry, settings, on_change=notices.publish)
         sweep = RetentionSweep(
             RetentionStore(store.engine),

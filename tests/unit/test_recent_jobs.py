@@ -7,16 +7,18 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from reelgate.core.ids import new_job_id
 from reelgate.core.models import Asset, AssetVariant, Generation, Job, JobStatus, Phase, VideoSpec
 from reelgate.store.db import JobStore
 from reelgate.store.engine import sqlite_engine
-from reelgate.store.recent_jobs import RecentJobs
+from reelgate.store.pg_notices import PostgresNotices
+from reelgate.store.recent_jobs import NotifiedJobs, RecentJobs, SqliteRecentJobs
 from reelgate.store.retention import RetentionStore
 
 KEPT = 10_000  # the newest change-log entries the triggers of migration 0009 keep
@@ -129,7 +131,7 @@ def test_a_read_that_may_predate_a_commit_is_not_kept(tmp_path: Path):
     store.create_schema()
     job = store.get_job(add_job(store))
     assert job is not None
-    recent = RecentJobs(str(path))
+    recent = SqliteRecentJobs(str(path))
     missing, version = recent.get(job.id, False)
     assert missing is None
     with sqlite3.connect(path) as other:  # commits after the read began, before it is kept
@@ -143,9 +145,46 @@ def test_a_read_that_may_predate_a_commit_is_not_kept(tmp_path: Path):
     store.close()
 
 
-def test_only_sqlite_can_tell_cheaply_that_nothing_changed(database: Engine):
+def test_each_database_has_its_way_of_following_changes(database: Engine):
     cached = RecentJobs.for_engine(database)
-    assert (cached is None) == (database.dialect.name == "postgresql")
+    kind = NotifiedJobs if database.dialect.name == "postgresql" else SqliteRecentJobs
+    assert isinstance(cached, kind)
+
+
+def wait_until(check, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not seen in time"
+        time.sleep(0.01)
+
+
+def test_postgresql_serves_from_memory_while_its_notices_are_heard(database: Engine):
+    if database.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's notices")
+    store = JobStore(database)
+    store.create_schema()
+    job_id = add_job(store)
+    assert store.get_job(job_id) is not store.get_job(job_id)  # no listener: every read a query
+    notices = PostgresNotices(database, lambda _id: None, lambda: None, rows=store.row_changes)
+    notices.start()
+    try:
+        first = store.get_job(job_id)
+        assert store.get_job(job_id) is first
+        other = add_job(store)
+        with database.begin() as conn:  # another process's commit, to another job
+            conn.execute(text("UPDATE jobs SET progress = 9 WHERE id = :id"), {"id": other})
+        wait_until(lambda: store.get_job(other).progress == 9)  # type: ignore[union-attr]
+        assert store.get_job(job_id) is first
+        with database.begin() as conn:  # and to this one: the trigger's notice drops it
+            conn.execute(text("UPDATE jobs SET progress = 7 WHERE id = :id"), {"id": job_id})
+        wait_until(lambda: store.get_job(job_id).progress == 7)  # type: ignore[union-attr]
+        assert store.delete_job(job_id, owner=None, at=4000.0)
+        assert store.get_job(job_id) is None  # this process's own write: at once
+    finally:
+        notices.stop()
+    again = store.get_job(other)
+    assert again is not store.get_job(other)  # the listener stopped: nothing served from memory
+    store.close()
 
 
 def test_a_job_with_its_generations_is_cached_apart_and_as_fresh(store: JobStore):

@@ -6,7 +6,8 @@ are single conditional statements, so two workers can never both own a job.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 
 from reelgate.core.models import (
     Generation,
@@ -42,7 +44,7 @@ from reelgate.store.job_rows import (
 from reelgate.store.migrate import upgrade
 from reelgate.store.point_reads import point_read_engine
 from reelgate.store.quotas import owner_usage, take_owners_turn
-from reelgate.store.recent_jobs import RecentJobs
+from reelgate.store.recent_jobs import NotifiedJobs, RecentJobs
 from reelgate.store.retry import retrying_store
 from reelgate.store.schema import generations, jobs
 from reelgate.store.tombstones import bury
@@ -135,7 +137,7 @@ class JobStore(JobReads):
 
     def delete_job(self, job_id: str, *, owner: str | None, at: float) -> bool:
         """Delete the job (its generations and assets go with it), leaving a tombstone."""
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             if conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount == 0:
                 return False
             bury(conn, job_id, owner, at)
@@ -192,6 +194,7 @@ class JobStore(JobReads):
             row = conn.execute(statement).mappings().first()
         if row is None:
             return None
+        self._forget(row["id"])
         self._observers.tell("claimed", row)
         return job_from_row(row)
 
@@ -210,7 +213,7 @@ class JobStore(JobReads):
             values["progress"] = progress
         if phase is not None:
             values["phase"] = phase.value
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             result = conn.execute(self._owned(job_id, worker_id).values(**values))
         return result.rowcount > 0
 
@@ -218,7 +221,7 @@ class JobStore(JobReads):
         self, job_id: str, worker_id: str, ref: str, *, lease_until: float
     ) -> bool:
         """Record the upstream job serving this job (while `worker_id` holds it)."""
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             result = conn.execute(
                 self._owned(job_id, worker_id).values(upstream_ref=ref, lease_until=lease_until)
             )
@@ -231,7 +234,7 @@ class JobStore(JobReads):
         goes back to the queue, with no upstream job, and the failed try does not count.
         `spec`: the job's spec with the fallback reached (a request's own fallbacks)."""
         changes = {} if spec is None else {"spec": spec.model_dump_json()}
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             result = conn.execute(
                 self._owned(job_id, worker_id).values(
                     **changes,
@@ -267,7 +270,7 @@ class JobStore(JobReads):
     ) -> bool:
         """Record the outputs and mark the job completed, in one transaction (with its usage
         and its webhook event). `expires_at`: when its content stops being served."""
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             finished = (
                 conn.execute(
                     self._owned(job_id, worker_id)
@@ -296,7 +299,7 @@ class JobStore(JobReads):
 
     def release_job(self, job_id: str, worker_id: str) -> bool:
         """Give a job back to the queue (on shutdown); the interrupted try does not count."""
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             result = conn.execute(
                 self._owned(job_id, worker_id).values(
                     status=JobStatus.QUEUED.value,
@@ -324,7 +327,7 @@ class JobStore(JobReads):
             if worker_id is not None
             else update(jobs).where(jobs.c.id == job_id)
         )
-        with self.engine.begin() as conn:
+        with self._changing(job_id) as conn:
             failed = (
                 conn.execute(
                     statement.values(
@@ -345,6 +348,23 @@ class JobStore(JobReads):
             stored = on_final(conn, failed, status, now)
         self._observers.tell("failed", failed, now, stored_event=stored)
         return True
+
+    @contextmanager
+    def _changing(self, job_id: str) -> Iterator[Connection]:
+        """A transaction that changes `job_id`; once it commits, the poll cache drops the job
+        (this process reads its own writes before the database's notice comes back)."""
+        with self.engine.begin() as conn:
+            yield conn
+        self._forget(job_id)
+
+    def _forget(self, job_id: str) -> None:
+        if self._recent is not None:
+            self._recent.forget(job_id)
+
+    @property
+    def row_changes(self) -> NotifiedJobs | None:
+        """Where this process's notice listener sends changed job ids (PostgreSQL)."""
+        return self._recent if isinstance(self._recent, NotifiedJobs) else None
 
     @staticmethod
     def _owned(job_id: str, worker_id: str) -> Any:

@@ -8,11 +8,14 @@ at construction. Same interface for both databases.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 
 from reelgate.store.engine import is_postgresql
+
+if TYPE_CHECKING:
+    from reelgate.store.pg_notices import RowChanges
 
 
 class Notices(Protocol):
@@ -40,10 +43,14 @@ class LocalNotices:
 
 
 def notices_for(
-    engine: Engine, on_change: Callable[[str], None], on_queued: Callable[[], None]
+    engine: Engine,
+    on_change: Callable[[str], None],
+    on_queued: Callable[[], None],
+    rows: RowChanges | None = None,
 ) -> Notices:
+    """`rows`: told of every job row that changes (PostgreSQL: the poll cache of a server)."""
     if is_postgresql(engine):
         from reelgate.store.pg_notices import PostgresNotices
 
-        return PostgresNotices(engine, on_change, on_queued)
+        return PostgresNotices(engine, on_change, on_queued, rows)
     return LocalNotices(on_change, on_queued)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import psycopg
 from sqlalchemy import Engine, text
@@ -20,13 +21,27 @@ log = logging.getLogger("reelgate.notices")
 
 CHANNEL = "reelgate_jobs"
 QUEUED = ""  # the payload of "a job was queued" (job ids are never empty)
+# Sent by the database itself (triggers of migration 0009) when a job's row changes, for the
+# poll cache (store/recent_jobs.NotifiedJobs).
+ROWS_CHANNEL = "reelgate_job_rows"
+
+
+class RowChanges(Protocol):
+    def listening(self, connected: bool) -> None: ...
+
+    def changed(self, job_id: str) -> None: ...
 
 
 class PostgresNotices:
     def __init__(
-        self, engine: Engine, on_change: Callable[[str], None], on_queued: Callable[[], None]
+        self,
+        engine: Engine,
+        on_change: Callable[[str], None],
+        on_queued: Callable[[], None],
+        rows: RowChanges | None = None,
     ) -> None:
         self._engine = engine
+        self._rows = rows
         self._on_change = on_change
         self._on_queued = on_queued
         self._stopping = threading.Event()
@@ -56,6 +71,8 @@ class PostgresNotices:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._rows is not None:
+            self._rows.listening(False)
 
     def _dsn(self) -> str:
         url = self._engine.url.set(drivername="postgresql")
@@ -67,12 +84,20 @@ class PostgresNotices:
             try:
                 with psycopg.connect(self._dsn(), autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    if self._rows is not None:
+                        connection.execute(f"LISTEN {ROWS_CHANNEL}")
+                        self._rows.listening(True)
                     self._ready.set()
                     backoff = 0.5
                     while not self._stopping.is_set():
                         for notice in connection.notifies(timeout=1.0):
-                            self._deliver(notice.payload)
+                            if notice.channel == ROWS_CHANNEL and self._rows is not None:
+                                self._rows.changed(notice.payload)
+                            else:
+                                self._deliver(notice.payload)
             except psycopg.Error:
+                if self._rows is not None:
+                    self._rows.listening(False)
                 log.warning("job notices: connection lost; reconnecting", exc_info=True)
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)

@@ -1,12 +1,18 @@
-"""Jobs read by id, handed out again without a query until that job changes (SQLite).
+"""Jobs read by id, handed out again without a query until that job changes.
 
 Status polling reads the same job over and over, and the query (pool checkout, execution, the
-reset on return) is most of its cost. SQLite answers in microseconds whether any connection, of
-this process or another, committed since it last asked (`PRAGMA data_version`); only then is
-the change log (`job_changes`, written by triggers: migration 0009) read for the jobs that
-changed, and only those are dropped. So a worker writing its job's progress evicts that job
-alone, and a cached job is never older than the database's last commit to it.
-PostgreSQL has no such cheap question; there every read is a query (`for_engine` returns None).
+reset on return) is most of its cost. A cached job is dropped when the database says it changed:
+
+- SQLite answers in microseconds whether any connection, of this process or another, committed
+  since it last asked (`PRAGMA data_version`); only then is the change log (`job_changes`,
+  written by triggers: migration 0009) read for the jobs that changed.
+- PostgreSQL's triggers (the same migration) send each changed job's id with `pg_notify` when
+  the change commits; the process's notice listener (store/pg_notices.py) hands them to
+  `NotifiedJobs.changed`. While that listener is not connected nothing is served or kept, and
+  this process's own writes drop the job at once (`forget`), so a client reads its own writes
+  even before the notice comes back.
+
+So a worker writing its job's progress evicts that job alone.
 """
 
 from __future__ import annotations
@@ -21,30 +27,33 @@ from reelgate.core.models import Job
 _CAPACITY = 10_000
 _CHANGES_SINCE = "SELECT seq, job_id FROM job_changes WHERE seq > ? ORDER BY seq"
 _OLDEST_AND_NEWEST = "SELECT min(seq), max(seq) FROM job_changes"
+EVERY_JOB = "*"  # a notice whose job is unknown: drop everything
 
-# What `get` hands to `keep`: the change-log position the read started after (None: keep
-# nothing, SQLite could not say).
+# What `get` hands to `keep`: the change position the read started after (None: keep
+# nothing, the changes could not be followed).
 Token = int | None
 
 
 class RecentJobs:
-    def __init__(self, database_path: str, capacity: int = _CAPACITY) -> None:
-        self._path = database_path
+    """The cache and its rule: a read is kept only if its job did not change after the read
+    began. Subclasses say where changes come from (`_catch_up`)."""
+
+    def __init__(self, capacity: int = _CAPACITY) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._watch: sqlite3.Connection | None = None  # opened at first use, only asks
-        self._version: int | None = None  # data_version when the log was last read
-        self._seen: int | None = None  # the newest change-log entry taken into account
+        self._seen: int | None = None  # the newest change taken into account
         self._forgot_all_at = -1  # reads that started before this position are not kept
-        self._changed: dict[str, int] = {}  # job id -> its newest change-log entry seen
+        self._changed: dict[str, int] = {}  # job id -> its newest change seen
         self._jobs: dict[tuple[str, bool], Job] = {}  # by (id, with its generations)
 
-    @classmethod
-    def for_engine(cls, engine: Engine) -> RecentJobs | None:
+    @staticmethod
+    def for_engine(engine: Engine) -> RecentJobs | None:
         database = engine.url.database
+        if engine.dialect.name == "postgresql":
+            return NotifiedJobs()
         if engine.dialect.name != "sqlite" or not database or database == ":memory:":
             return None
-        return cls(database)
+        return SqliteRecentJobs(database)
 
     def get(self, job_id: str, with_generations: bool) -> tuple[Job | None, Token]:
         """The cached job, or None (read it, then `keep` it with the token returned here)."""
@@ -64,12 +73,53 @@ class RecentJobs:
                 self._forget_all()
             self._jobs[(job.id, with_generations)] = job
 
+    def forget(self, job_id: str) -> None:
+        """This process changed the job: drop it now, and keep no read that began before."""
+        with self._lock:
+            if self._seen is not None:
+                self._seen += 1
+                self._drop(job_id, self._seen)
+
     def close(self) -> None:
+        with self._lock:
+            self._forget_all()
+
+    def _catch_up(self) -> Token:
+        raise NotImplementedError
+
+    def _drop(self, job_id: str, position: int) -> None:
+        if job_id == EVERY_JOB:
+            self._forget_all()
+            return
+        self._jobs.pop((job_id, False), None)
+        self._jobs.pop((job_id, True), None)
+        self._changed[job_id] = position
+        if len(self._changed) > self._capacity:
+            self._forget_all()
+
+    def _forget_all(self) -> None:
+        self._jobs.clear()
+        self._changed.clear()
+        if self._seen is not None:
+            self._forgot_all_at = self._seen
+
+
+class SqliteRecentJobs(RecentJobs):
+    def __init__(self, database_path: str, capacity: int = _CAPACITY) -> None:
+        super().__init__(capacity)
+        self._path = database_path
+        self._watch: sqlite3.Connection | None = None  # opened at first use, only asks
+        self._version: int | None = None  # data_version when the log was last read
+
+    def close(self) -> None:
+        super().close()
         with self._lock:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
-            self._jobs.clear()
+
+    def forget(self, job_id: str) -> None:
+        """Nothing to do: SQLite's change log already has the write once it commits."""
 
     def _catch_up(self) -> Token:
         """Drop the jobs that changed since the last look; the change-log position now. None
@@ -100,15 +150,29 @@ class RecentJobs:
             self._forgot_all_at = self._seen
             return
         for seq, job_id in self._watch.execute(_CHANGES_SINCE, (self._seen,)).fetchall():
-            self._jobs.pop((job_id, False), None)
-            self._jobs.pop((job_id, True), None)
-            self._changed[job_id] = seq
+            self._drop(job_id, seq)
             self._seen = seq
-        if len(self._changed) > self._capacity:
-            self._forget_all()
 
-    def _forget_all(self) -> None:
-        self._jobs.clear()
-        self._changed.clear()
-        if self._seen is not None:
-            self._forgot_all_at = self._seen
+
+class NotifiedJobs(RecentJobs):
+    """PostgreSQL: changes arrive as notices, counted as they come. Serves nothing until a
+    listener says it is connected (`listening`), and forgets everything when it is not."""
+
+    def listening(self, connected: bool) -> None:
+        """The notice listener (re)connected, or lost its connection: notices may have been
+        missed either way, so everything cached is dropped."""
+        with self._lock:
+            self._seen = (self._seen or 0) + 1
+            self._forget_all()
+            if not connected:
+                self._seen = None
+
+    def changed(self, job_id: str) -> None:
+        """A notice: `job_id` (or EVERY_JOB) changed in a commit of some process."""
+        with self._lock:
+            if self._seen is not None:
+                self._seen += 1
+                self._drop(job_id, self._seen)
+
+    def _catch_up(self) -> Token:
+        return self._seen

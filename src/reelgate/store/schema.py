@@ -50,7 +50,7 @@ jobs = Table(
 )
 
 # Which jobs changed, in commit order: written by SQLite triggers on jobs and assets (migration
-# 0009), read by the status-poll cache (store/recent_jobs.py) to drop only those jobs.
+# 0009; on PostgreSQL they notify instead), read by the poll cache (store/recent_jobs.py).
 job_changes = Table(
     "job_changes",
     metadata,

@@ -1,10 +1,15 @@
-"""`job_changes`: which jobs changed, in commit order, written by triggers (SQLite only).
+"""Triggers that say which jobs changed, for the status-poll cache (`store/recent_jobs.py`).
 
-The status-poll cache (`store/recent_jobs.py`) used to drop every cached job at any commit, so
-while a worker wrote its job's progress and heartbeats no other job stayed cached. With this log
-it drops only the jobs that changed. The triggers keep the newest 10,000 entries; a reader that
-fell further behind empties its whole cache. PostgreSQL gets the table, never written (its
-reads are queries: there is no cheap question like SQLite's `PRAGMA data_version`).
+The cache used to drop every cached job at any commit (SQLite) or not exist (PostgreSQL), so
+while a worker wrote its job's progress and heartbeats no other job stayed cached. Now it drops
+only the jobs that changed: a job's row updated or deleted, or its files forgotten by the
+retention sweep (a delete from `assets`).
+
+- SQLite: the triggers append the job's id to `job_changes`, keeping the newest 10,000 entries
+  (a reader that fell further behind empties its whole cache).
+- PostgreSQL: the triggers send the id with `pg_notify` on `reelgate_job_rows`, delivered when
+  the change commits (`*` when the job is unknown: everything is dropped). The table exists
+  there too, never written.
 
 Revision ID: 0009
 Revises: 0008
@@ -35,6 +40,27 @@ _TRIGGERS = (
 )
 
 
+_PG_FUNCTION = """
+CREATE FUNCTION reelgate_job_row_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'assets' THEN
+        PERFORM pg_notify('reelgate_job_rows', coalesce(
+            (SELECT job_id FROM generations WHERE id = OLD.generation_id), '*'));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('reelgate_job_rows', OLD.id);
+    ELSE
+        PERFORM pg_notify('reelgate_job_rows', NEW.id);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+_PG_TRIGGERS = (
+    ("reelgate_job_rows_on_jobs", "AFTER UPDATE OR DELETE ON jobs"),
+    ("reelgate_job_rows_on_assets", "AFTER DELETE ON assets"),
+)
+
+
 def upgrade() -> None:
     op.create_table(
         "job_changes",
@@ -42,6 +68,14 @@ def upgrade() -> None:
         sa.Column("job_id", sa.String(64), nullable=False),
         sqlite_autoincrement=True,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_PG_FUNCTION)
+        for name, event in _PG_TRIGGERS:
+            op.execute(
+                f"CREATE TRIGGER {name} {event} FOR EACH ROW "
+                "EXECUTE FUNCTION reelgate_job_row_changed()"
+            )
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     for name, event, source in _TRIGGERS:
@@ -52,6 +86,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, event in _PG_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name} ON {event.rsplit(' ', 1)[1]}")
+        op.execute("DROP FUNCTION IF EXISTS reelgate_job_row_changed()")
     if op.get_bind().dialect.name == "sqlite":
         for name, _event, _source in _TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
