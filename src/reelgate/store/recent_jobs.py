@@ -169,10 +169,7 @@ class NotifiedJobs(RecentJobs):
 
     def changed(self, job_id: str) -> None:
         """A notice: `job_id` (or EVERY_JOB) changed in a commit of some process."""
-        with self._lock:
-            if self._seen is not None:
-                self._seen += 1
-                self._drop(job_id, self._seen)
+        self.forget(job_id)
 
     def _catch_up(self) -> Token:
         return self._seen
