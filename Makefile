@@ -59,7 +59,7 @@ format: $(STAMP)
 screenshots: $(STAMP) browser  ## retake the web page's pictures in docs/images/
 	REELGATE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e -k screenshots
 
-bench: $(STAMP)  ## every benchmark, then one table (docs/benchmarks.md); ~4 min on 2 cores
+bench: $(STAMP)  ## every benchmark, then one table (docs/benchmarks.md); ~10 min on 2 cores
 	$(BIN)/python bench/run_all.py
 
 clean:

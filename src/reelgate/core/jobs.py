@@ -95,8 +95,8 @@ class JobService:
 
     def cached(self, job_id: str, caller: Caller, *, with_generations: bool = False) -> Job | None:
         """`get` answered from the store's cache, with no database round trip, so it may run
-        on the event loop; None when the store cannot answer so (PostgreSQL, a changed
-        database): then call `get` in a thread."""
+        on the event loop; None when the store cannot answer so (the job changed, or was never
+        read): then call `get` in a thread."""
         job = self.store.cached_job(job_id, with_generations=with_generations)
         return None if job is None else self._visible(job, job_id, caller)
 

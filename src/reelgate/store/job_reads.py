@@ -39,7 +39,7 @@ class JobReads:
 
     def cached_job(self, job_id: str, *, with_generations: bool = False) -> Job | None:
         """The job as last read, when the store can tell without a query that it has not
-        changed since (SQLite); None otherwise: then `get_job` reads it."""
+        changed since (store/recent_jobs.py); None otherwise: then `get_job` reads it."""
         if self._recent is None:
             return None
         return self._recent.get(job_id, with_generations)[0]

@@ -1,9 +1,9 @@
 """Reading a job on the hot paths (polls, downloads) without blocking the event loop.
 
-A cached read (SQLite's store knows, without a query, that the job has not changed) is answered
-right there: a hop to a thread would cost more than the answer. Anything that needs the database
-(every read on PostgreSQL, a cache miss) runs in a worker thread, so one slow query never
-holds up every other request the process is serving.
+A cached read (the store knows, without a query, that the job has not changed:
+store/recent_jobs.py) is answered right there: a hop to a thread would cost more than the
+answer. Anything that needs the database (a cache miss) runs in a worker thread, so one slow
+query never holds up every other request the process is serving.
 """
 
 from __future__ import annotations
