@@ -76,11 +76,11 @@ def time_pipeline(
     return time.perf_counter() - start
 
 
-def time_ffmpeg(width: int, height: int, seconds: int, path: Path) -> float:
-    """The ffmpeg CLI encoding its test source as RGB frames, with the preview's settings."""
-    source = f"testsrc2=size={width}x{height}:rate={FPS}:duration={seconds},format=rgb24"
+def time_ffmpeg_encode(inputs: list[str], path: Path) -> float:
+    """Seconds for the ffmpeg CLI to encode `inputs` (its input options) to `path` with the
+    preview's settings: libx264, preset, CRF, 2 threads, BT.709 limited range, faststart."""
     command = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source,
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *inputs,
         "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
         "-c:v", "libx264", "-preset", DEFAULT_PRESET, "-crf", str(DEFAULT_CRF),
         "-threads", str(ENCODER_THREADS), "-colorspace", "bt709", "-color_primaries", "bt709",
@@ -89,6 +89,12 @@ def time_ffmpeg(width: int, height: int, seconds: int, path: Path) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True)
     return time.perf_counter() - start
+
+
+def time_ffmpeg(width: int, height: int, seconds: int, path: Path) -> float:
+    """The ffmpeg CLI encoding its test source as RGB frames, with the preview's settings."""
+    source = f"testsrc2=size={width}x{height}:rate={FPS}:duration={seconds},format=rgb24"
+    return time_ffmpeg_encode(["-f", "lavfi", "-i", source], path)
 
 
 def ffmpeg_version() -> str:

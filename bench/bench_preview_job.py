@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,9 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from bench_preview import PROMPT, make_renderer
+from bench_preview import PROMPT, make_renderer, time_ffmpeg_encode
 from common import Row, alternate, free_port, record, reelgate_command, running, scratch, skipped
-from reelgate.media.encode import DEFAULT_CRF, DEFAULT_PRESET, ENCODER_THREADS
 
 ROUNDS = 5
 TARGET = 1.3
@@ -60,18 +58,8 @@ def raw_frames(path: Path, width: int, height: int, seconds: int) -> None:
 
 
 def cli_seconds(frames: Path, width: int, height: int, out: Path) -> float:
-    command = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(FPS),
-        "-i", str(frames),
-        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
-        "-c:v", "libx264", "-preset", DEFAULT_PRESET, "-crf", str(DEFAULT_CRF),
-        "-threads", str(ENCODER_THREADS), "-colorspace", "bt709", "-color_primaries", "bt709",
-        "-color_trc", "bt709", "-color_range", "tv", "-movflags", "+faststart", str(out),
-    ]  # fmt: skip
-    started = time.perf_counter()
-    subprocess.run(command, check=True)
-    return time.perf_counter() - started
+    raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(FPS)]
+    return time_ffmpeg_encode([*raw, "-i", str(frames)], out)
 
 
 def main() -> None:
